@@ -1,0 +1,107 @@
+"""The audit log: one row per write supatasks makes, kept in the database it touched."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import socket
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import cached_property
+from pathlib import Path
+
+TABLE = "supabase_migrations.supatasks_audit"
+
+ENSURE_AUDIT_SQL = """
+CREATE SCHEMA IF NOT EXISTS supabase_migrations;
+CREATE TABLE IF NOT EXISTS supabase_migrations.supatasks_audit (
+    id bigserial PRIMARY KEY,
+    batch_id uuid NOT NULL,
+    profile text NOT NULL,
+    action text NOT NULL,
+    version text,
+    name text,
+    content_hash text,
+    outcome text NOT NULL DEFAULT 'ok',
+    started_at timestamptz NOT NULL,
+    finished_at timestamptz NOT NULL,
+    duration_ms integer NOT NULL,
+    actor text NOT NULL,
+    tool_version text NOT NULL,
+    git_commit text,
+    details jsonb NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS supatasks_audit_started_idx ON supabase_migrations.supatasks_audit (started_at);
+"""
+
+COLUMNS = ("id", "batch_id", "profile", "action", "version", "name", "content_hash", "outcome",
+           "started_at", "finished_at", "duration_ms", "actor", "tool_version", "git_commit", "details")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class AuditContext:
+    """Who is writing, from where, as part of which run (batch)."""
+
+    profile: str
+    project_root: Path | None = None
+    batch_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    @cached_property
+    def actor(self) -> str:
+        try:
+            user = getpass.getuser()
+        except Exception:
+            user = "unknown"
+        return f"{user}@{socket.gethostname()}"
+
+    @cached_property
+    def git_commit(self) -> str | None:
+        if self.project_root is None or not (self.project_root / ".git").exists():
+            return None
+        from . import programs
+        try:
+            result = programs.run("git", ["rev-parse", "HEAD"], cwd=self.project_root, check=False, timeout=5)
+        except Exception:
+            return None
+        return result.stdout.strip() or None if result.exit_code == 0 else None
+
+    @property
+    def tool_version(self) -> str:
+        from . import __version__
+        return f"supatasks {__version__}"
+
+
+def ensure_audit(conn) -> None:
+    if not conn.execute(f"SELECT to_regclass('{TABLE}') IS NOT NULL").fetchone()[0]:
+        conn.execute(ENSURE_AUDIT_SQL)
+
+
+def record(conn, ctx: AuditContext, action: str, *, started_at: datetime, finished_at: datetime | None = None,
+           version: str | None = None, name: str | None = None, content_hash: str | None = None,
+           outcome: str = "ok", details: dict | None = None) -> None:
+    finished_at = finished_at or utcnow()
+    conn.execute(
+        f"""INSERT INTO {TABLE} (batch_id, profile, action, version, name, content_hash, outcome,
+                started_at, finished_at, duration_ms, actor, tool_version, git_commit, details)
+            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+        (ctx.batch_id, ctx.profile, action, version, name, content_hash, outcome, started_at, finished_at,
+         int((finished_at - started_at).total_seconds() * 1000), ctx.actor, ctx.tool_version, ctx.git_commit,
+         json.dumps(details or {})))
+
+
+def read_audit(conn, limit: int | None = None, actions: tuple[str, ...] | None = None) -> list[dict]:
+    """Newest first."""
+    if not conn.execute(f"SELECT to_regclass('{TABLE}') IS NOT NULL").fetchone()[0]:
+        return []
+    where = "WHERE action = ANY(%s)" if actions else ""
+    params: list = [list(actions)] if actions else []
+    sql = f"SELECT {', '.join(COLUMNS)} FROM {TABLE} {where} ORDER BY id DESC"
+    if limit:
+        sql += " LIMIT %s"
+        params.append(limit)
+    return [dict(zip(COLUMNS, row)) for row in conn.execute(sql, params).fetchall()]

@@ -1,0 +1,153 @@
+"""Profiles (local, staging, production, …): where their settings come from and what they connect to."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .connection import DatabaseUrl
+from .errors import ConfigError
+from .project import Project
+from .redact import register_secret
+
+PROFILE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+BUILTIN_PROFILES = ("local", "staging", "production")
+PROTECTED_PROFILES = ("production",)
+TRANSACTION_POOLER_PORT = 6543
+
+# Defaults per kind of profile: a live database gets timeouts so a migration never stalls the app.
+LOCAL_DEFAULTS = {"lock_timeout": "0", "statement_timeout": "0"}
+REMOTE_DEFAULTS = {"lock_timeout": "5s", "statement_timeout": "15min"}
+
+
+@dataclass
+class Profile:
+    name: str
+    values: dict[str, str] = field(repr=False)
+    env_files: list[Path]
+
+    @property
+    def is_local(self) -> bool:
+        return self.name == "local"
+
+    @property
+    def protected(self) -> bool:
+        flag = self.values.get("SUPATASKS_PROTECTED", "").lower()
+        if flag in ("1", "true", "yes"):
+            return True
+        if flag in ("0", "false", "no") and self.name not in PROTECTED_PROFILES:
+            return False
+        return self.name in PROTECTED_PROFILES
+
+    @property
+    def project_ref(self) -> str | None:
+        return self.values.get("SUPABASE_PROJECT_REF") or None
+
+    def setting(self, key: str) -> str:
+        defaults = LOCAL_DEFAULTS if self.is_local else REMOTE_DEFAULTS
+        return self.values.get(f"SUPATASKS_{key.upper()}", defaults.get(key, ""))
+
+    @property
+    def connect_timeout(self) -> float:
+        return _number(self.values.get("SUPATASKS_CONNECT_TIMEOUT", "10"), "SUPATASKS_CONNECT_TIMEOUT")
+
+    @property
+    def lock_wait(self) -> float:
+        """Seconds to wait for another run's migration lock before giving up."""
+        return _number(self.values.get("SUPATASKS_LOCK_WAIT", "60"), "SUPATASKS_LOCK_WAIT")
+
+    @property
+    def lock_timeout(self) -> str:
+        return self.setting("lock_timeout")
+
+    @property
+    def statement_timeout(self) -> str:
+        return self.setting("statement_timeout")
+
+    @property
+    def local_port(self) -> int:
+        from .local_server import DEFAULT_PORT
+        return int(_number(self.values.get("SUPATASKS_LOCAL_PORT", str(DEFAULT_PORT)), "SUPATASKS_LOCAL_PORT"))
+
+    def database(self) -> DatabaseUrl | None:
+        """The configured database, or None where supatasks runs the local server itself."""
+        v = self.values
+        password = v.get("SUPABASE_DB_PASSWORD") or None
+        register_secret(password)
+        register_secret(v.get("SUPABASE_ACCESS_TOKEN"))
+        if v.get("SUPABASE_DB_URL"):
+            return DatabaseUrl.parse(v["SUPABASE_DB_URL"], password, source=self._source("SUPABASE_DB_URL"))
+        if self.project_ref:
+            if not re.fullmatch(r"[a-z0-9]{1,40}", self.project_ref):
+                raise ConfigError(f"{self._source('SUPABASE_PROJECT_REF')}: not a project ref: "
+                                  f"{self.project_ref!r}")
+            host = v.get("SUPABASE_DB_HOST") or f"db.{self.project_ref}.supabase.co"
+            port = v.get("SUPABASE_DB_PORT") or "5432"
+            user = v.get("SUPABASE_DB_USER") or "postgres"
+            name = v.get("SUPABASE_DB_NAME") or "postgres"
+            if not password:
+                raise ConfigError(f"profile {self.name}: SUPABASE_DB_PASSWORD is not set "
+                                  f"(needed with SUPABASE_PROJECT_REF); put it in .env.{self.name}")
+            return DatabaseUrl.parse(f"postgresql://{user}@{host}:{port}/{name}", password,
+                                     source=self._source("SUPABASE_PROJECT_REF"))
+        if self.is_local:
+            return None
+        raise ConfigError(
+            f"profile {self.name}: no database configured; set SUPABASE_DB_URL or SUPABASE_PROJECT_REF "
+            f"and SUPABASE_DB_PASSWORD in .env.{self.name} (see .env.example)")
+
+    def _source(self, key: str) -> str:
+        for path in reversed(self.env_files):
+            if key in _read_env_file(path):
+                return f"{path.name}: {key}"
+        return key
+
+
+def profile_name(explicit: str | None) -> str:
+    name = explicit or os.environ.get("SUPATASKS_ENV") or "local"
+    if not PROFILE_NAME.match(name):
+        raise ConfigError(f"--env={name!r}: a profile name is lower-case letters, digits, - and _")
+    return name
+
+
+def load_profile(project: Project, name: str | None = None) -> Profile:
+    """Settings of profile `name`: .env, then .env.<name>, then the process environment (which wins)."""
+    name = profile_name(name)
+    files = [project.root / ".env", project.root / f".env.{name}"]
+    values: dict[str, str] = {}
+    read: list[Path] = []
+    for path in files:
+        if path.is_file():
+            values.update(_read_env_file(path))
+            read.append(path)
+    own_file = project.root / f".env.{name}"
+    env_has_db = any(k in os.environ for k in ("SUPABASE_DB_URL", "SUPABASE_PROJECT_REF"))
+    if name != "local" and not own_file.is_file() and not env_has_db:
+        known = sorted({p.name[5:] for p in project.root.glob(".env.*")
+                        if p.name != ".env.example"} | {"local"})
+        raise ConfigError(f"unknown profile {name!r}: create .env.{name} (see .env.example); "
+                          f"known profiles: {', '.join(known)}")
+    values.update({k: v for k, v in os.environ.items() if k.startswith(("SUPABASE_", "SUPATASKS_"))})
+    return Profile(name, values, read)
+
+
+def _read_env_file(path: Path) -> dict[str, str]:
+    from dotenv import dotenv_values
+
+    try:
+        raw = dotenv_values(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path.name}: cannot read it ({exc})") from exc
+    return {k: v for k, v in raw.items() if v is not None}
+
+
+def _number(text: str, key: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(f"{key}={text!r}: expected a number") from None
+    if value < 0:
+        raise ConfigError(f"{key}={text!r}: must not be negative")
+    return value

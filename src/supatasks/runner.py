@@ -1,0 +1,148 @@
+"""Applying migration files: each file and its history row commit together, or not at all."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from . import audit, history
+from .errors import MigrationFileError
+from .migration_files import MigrationFile, sha256_hex
+from .migration_lock import migration_lock
+from .sqlerrors import sql_failed
+
+
+@dataclass(frozen=True)
+class PreparedMigration:
+    migration: MigrationFile
+    label: str               # the file as shown to people (relative path)
+    statements: list         # sqlsplit.Statement, in file order
+    history: list[str] | None  # the CLI-compatible `statements` column value
+    content_hash: str
+    transactional: bool      # False: the file holds statements that cannot run in a transaction block
+
+    @property
+    def executable(self) -> list:
+        from .statement_kinds import transaction_control
+        return [s for s in self.statements if s.has_code and transaction_control(s.text) is None]
+
+
+@dataclass
+class SessionSettings:
+    lock_wait: float = 60
+    lock_timeout: str = "0"
+    statement_timeout: str = "0"
+
+
+class Reporter:
+    """What the runner tells a person while it works; the task layer prints it."""
+
+    def note(self, message: str) -> None:
+        pass
+
+    def started(self, prepared: PreparedMigration) -> None:
+        pass
+
+    def finished(self, prepared: PreparedMigration, seconds: float) -> None:
+        pass
+
+
+def prepare(migration: MigrationFile, label: str) -> PreparedMigration:
+    """Read and split a file, refusing what cannot be applied safely — before anything runs."""
+    from .sqlsplit import history_statements, split_statements
+    from .statement_kinds import non_transactional, transaction_control
+
+    data = migration.read_bytes()
+    text = migration.read_text()
+    statements = split_statements(text)
+    code = [s for s in statements if s.has_code]
+    blocking = []
+    for stmt in code:
+        control = transaction_control(stmt.text)
+        if control in ("rollback", "other"):
+            raise MigrationFileError(
+                f"{label}:{stmt.code_line}: {' '.join(stmt.text.split())[:60]!r} — a migration may not end "
+                "or prepare its own transaction (supatasks wraps each file in one transaction)")
+        kind = non_transactional(stmt.text)
+        if kind:
+            blocking.append((stmt, kind))
+    others = [s for s in code if non_transactional(s.text) is None and transaction_control(s.text) is None]
+    controls = [s for s in code if transaction_control(s.text) is not None]
+    if blocking and (others or controls):
+        stmt, kind = blocking[0]
+        raise MigrationFileError(
+            f"{label}:{stmt.code_line}: {kind} cannot run inside a transaction; move it to a migration file "
+            "of its own (supatasks runs such a file outside a transaction, statement by statement)")
+    return PreparedMigration(migration, label, statements, history_statements(text), sha256_hex(data),
+                             transactional=not blocking)
+
+
+def apply_migrations(conn, prepared: list[PreparedMigration], settings: SessionSettings,
+                     reporter: Reporter | None = None, audit_ctx: audit.AuditContext | None = None,
+                     ) -> list[PreparedMigration]:
+    """Apply `prepared` in order under the migration lock; returns what this run applied.
+
+    The pending list is re-read under the lock, so concurrent runs never apply a file twice.
+    """
+    reporter = reporter or Reporter()
+    done: list[PreparedMigration] = []
+    with migration_lock(conn, settings.lock_wait, reporter.note):
+        history.ensure_history(conn)
+        if audit_ctx is not None:
+            audit.ensure_audit(conn)
+        applied = {row.version for row in history.read_history(conn)}
+        todo = [p for p in prepared if p.migration.version not in applied]
+        for item in todo:
+            reporter.started(item)
+            began = time.perf_counter()
+            apply_one(conn, item, settings, audit_ctx)
+            reporter.finished(item, time.perf_counter() - began)
+            done.append(item)
+    return done
+
+
+def apply_one(conn, item: PreparedMigration, settings: SessionSettings,
+              audit_ctx: audit.AuditContext | None = None) -> None:
+    started_at = audit.utcnow()
+    if item.transactional:
+        with conn.transaction():
+            _session_limits(conn, settings, local=True)
+            _run_statements(conn, item)
+            history.record_applied(conn, item.migration.version, item.migration.name, item.history)
+            if audit_ctx is not None:
+                audit.record(conn, audit_ctx, "apply", started_at=started_at, version=item.migration.version,
+                             name=item.migration.name, content_hash=item.content_hash)
+        return
+    # Statements that refuse a transaction block run one by one; the history row follows them.
+    _session_limits(conn, settings, local=False)
+    try:
+        _run_statements(conn, item, note="this file runs outside a transaction: statements before this one "
+                                         "stayed applied; make them idempotent (IF NOT EXISTS) and re-run")
+    finally:
+        _session_limits(conn, SessionSettings(), local=False)
+    with conn.transaction():
+        history.record_applied(conn, item.migration.version, item.migration.name, item.history)
+        if audit_ctx is not None:
+            audit.record(conn, audit_ctx, "apply", started_at=started_at, version=item.migration.version,
+                         name=item.migration.name, content_hash=item.content_hash,
+                         details={"transactional": False})
+
+
+def _run_statements(conn, item: PreparedMigration, note: str | None = None) -> None:
+    execute_statements(conn, item.label, item.executable, note=note)
+
+
+def execute_statements(conn, label: str, statements: list, note: str | None = None) -> None:
+    """Run split statements one by one; a failure becomes SqlFailed naming `label` and the line."""
+    import psycopg
+
+    cursor = conn.cursor()
+    for stmt in statements:
+        try:
+            cursor.execute(stmt.text)
+        except psycopg.Error as exc:
+            raise sql_failed(exc, label, stmt.text, stmt.line, stmt.code_line, note=note) from None
+
+
+def _session_limits(conn, settings: SessionSettings, local: bool) -> None:
+    conn.execute("SELECT set_config('lock_timeout', %s, %s), set_config('statement_timeout', %s, %s)",
+                 (settings.lock_timeout or "0", local, settings.statement_timeout or "0", local))

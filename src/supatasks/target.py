@@ -1,0 +1,56 @@
+"""A profile resolved to a database supatasks can talk to (starting the local server on demand)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .connection import DatabaseUrl, connect
+from .errors import ConfigError
+from .profiles import TRANSACTION_POOLER_PORT, Profile, load_profile
+from .project import Project
+
+
+@dataclass
+class Target:
+    project: Project
+    profile: Profile
+    db: DatabaseUrl
+    embedded: bool  # supatasks runs this server itself
+
+    @property
+    def name(self) -> str:
+        return self.profile.name
+
+    def connect(self, database: str | None = None, autocommit: bool = True):
+        db = self.db.with_database(database) if database else self.db
+        return connect(db, connect_timeout=self.profile.connect_timeout, autocommit=autocommit)
+
+    def describe(self) -> str:
+        where = "embedded local server" if self.embedded else self.db.display()
+        return f"{self.profile.name} ({where}, database {self.db.database})"
+
+    def require_migration_safe(self) -> None:
+        """Migrations need a session: transaction-mode poolers break advisory locks and SET."""
+        if self.db.port == TRANSACTION_POOLER_PORT:
+            raise ConfigError(
+                f"profile {self.name}: port {TRANSACTION_POOLER_PORT} is Supabase's transaction-mode pooler; "
+                "advisory locks and SET do not survive there. Use the direct host (port 5432) "
+                "or the session pooler for migrations")
+
+
+def local_server_for(project: Project, profile: Profile):
+    from .local_server import LocalServer
+
+    return LocalServer(project.state_dir / "pgdata", port=profile.local_port)
+
+
+def open_target(project: Project, env: str | None = None, *, start: bool = True) -> Target:
+    """Resolve `env` (default SUPATASKS_ENV, else local); start the embedded server if it is the target."""
+    profile = load_profile(project, env)
+    db = profile.database()
+    if db is not None:
+        return Target(project, profile, db, embedded=False)
+    server = local_server_for(project, profile)
+    if start:
+        server.start()
+    return Target(project, profile, DatabaseUrl.parse(server.url("postgres")), embedded=True)

@@ -1,0 +1,57 @@
+"""Printing for people (rich tables, progress lines) and for machines (JSON)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime
+
+from ..runner import Reporter
+
+
+def print_json(data) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=_default) + "\n")
+
+
+def _default(value):
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return str(value)
+
+
+def err(message: str) -> None:
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+
+
+def out(message: str = "") -> None:
+    sys.stdout.write(message + "\n")
+    sys.stdout.flush()
+
+
+def table(title: str | None, columns: list[str], rows: list[list], styles: dict[str, str] | None = None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=title, show_lines=False, header_style="bold")
+    for column in columns:
+        t.add_column(column, overflow="fold")
+    for row in rows:
+        t.add_row(*["" if v is None else str(v) for v in row])
+    Console(soft_wrap=False).print(t)
+
+
+class LineReporter(Reporter):
+    """One line per migration with its duration; notes on stderr when stdout carries JSON."""
+
+    def __init__(self, quiet: bool = False):
+        self.write = err if quiet else out
+
+    def note(self, message: str) -> None:
+        err(message)
+
+    def started(self, prepared) -> None:
+        pass
+
+    def finished(self, prepared, seconds: float) -> None:
+        self.write(f"  applied {prepared.migration.filename} ({seconds:.2f}s)")

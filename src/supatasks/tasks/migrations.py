@@ -1,0 +1,71 @@
+"""Tasks that create migration files and bring a database up to date."""
+
+from __future__ import annotations
+
+from .edge import ENV_HELP, JSON_HELP, db_task
+
+
+@db_task(help={"name": "Migration name: lower-case words joined by underscores, e.g. add_user_preferences."})
+def new(c, name):
+    """Create a migration file and its down file (supabase/rollbacks/)."""
+    from ..new_migration import create_migration
+    from ..project import find_project
+    from .console import out
+
+    project = find_project()
+    created = create_migration(project, name)
+    out(f"created {project.relative(created.up)}")
+    out(f"created {project.relative(created.down)}")
+
+
+@db_task(help={
+    "env": ENV_HELP,
+    "dry_run": "Show the pending migrations; change nothing.",
+    "include_all": "Also apply local files older than the newest applied migration.",
+    "engine": "Who applies: 'supatasks' (default) or 'cli' (the real `supabase migration up`).",
+    "json": JSON_HELP,
+})
+def up(c, env=None, dry_run=False, include_all=False, engine="supatasks", json=False):
+    """Apply pending migrations, each in one transaction with its history row."""
+    from ..migrate import migrate_up
+    from ..project import find_project
+    from ..target import open_target
+    from .console import LineReporter, out, print_json
+    from .engines import require_engine, run_cli_up
+
+    require_engine(engine)
+    target = open_target(find_project(), env)
+    if engine == "cli":
+        run_cli_up(target, include_all)
+        return
+    result = migrate_up(target, include_all=include_all, dry_run=dry_run, reporter=LineReporter(quiet=json))
+    names = [p.migration.filename for p in (result.prepared if dry_run else result.applied)]
+    if json:
+        print_json({"env": target.name, "dry_run": dry_run, "pending" if dry_run else "applied": names})
+    elif not result.prepared:
+        out(f"{target.describe()}: up to date, nothing to apply")
+    elif dry_run:
+        out(f"{target.describe()}: {len(names)} pending (dry run, nothing applied)")
+        for name in names:
+            out(f"  {name}")
+    else:
+        out(f"{target.describe()}: applied {len(names)} migration(s)")
+
+
+@db_task(help={"env": ENV_HELP, "json": JSON_HELP})
+def status(c, env=None, json=False):
+    """Show each migration's state: applied, pending, drifted, missing file."""
+    from ..migrate import migration_status
+    from ..project import find_project
+    from ..target import open_target
+    from .console import err, print_json, table
+
+    target = open_target(find_project(), env)
+    result = migration_status(target)
+    if json:
+        print_json({"env": target.name, **result.as_dict()})
+        return
+    table(f"migrations on {target.describe()}", ["version", "name", "state", "applied at"],
+          [[r.version, r.name, r.state, r.applied_at] for r in result.rows])
+    for problem in result.problems:
+        err(f"problem: {problem.message}")
