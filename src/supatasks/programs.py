@@ -89,3 +89,16 @@ def _text(data: bytes | str | None) -> str:
     if isinstance(data, bytes):
         return data.decode("utf-8", errors="replace")
     return data
+
+
+def run_interactive(program: str, args: list[str], *, env: dict[str, str] | None = None) -> int:
+    """Run `program` attached to this terminal (e.g. psql); returns its exit code."""
+    import sh
+
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    try:
+        proc = sh.Command(program)(*args, _env=full_env, _fg=True, _ok_code=list(range(256)), _return_cmd=True)
+    except sh.CommandNotFound as exc:
+        raise ToolMissing(f"{program} not found") from exc
+    return proc.exit_code

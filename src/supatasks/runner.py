@@ -22,8 +22,7 @@ class PreparedMigration:
 
     @property
     def executable(self) -> list:
-        from .statement_kinds import transaction_control
-        return [s for s in self.statements if s.has_code and transaction_control(s.text) is None]
+        return executable(self.statements)
 
 
 @dataclass
@@ -129,6 +128,13 @@ def apply_one(conn, item: PreparedMigration, settings: SessionSettings,
 
 def _run_statements(conn, item: PreparedMigration, note: str | None = None) -> None:
     execute_statements(conn, item.label, item.executable, note=note)
+
+
+def executable(statements: list) -> list:
+    """The statements to send: no comment-only pieces, no BEGIN/COMMIT (supatasks owns the transaction)."""
+    from .statement_kinds import transaction_control
+
+    return [s for s in statements if s.has_code and transaction_control(s.text) is None]
 
 
 def execute_statements(conn, label: str, statements: list, note: str | None = None) -> None:

@@ -49,10 +49,10 @@ def pending_seeds(conn, files: list[SeedFile]) -> list[SeedFile]:
 def run_seeds(conn, files: list[SeedFile], audit_ctx: audit.AuditContext | None = None,
               report=lambda label, seconds: None) -> None:
     """Run each seed file in its own transaction together with its seed_files row."""
-    from .runner import execute_statements
+    from .runner import execute_statements, executable
     from .sqlsplit import split_statements
 
-    parsed = [(f, [s for s in split_statements(decode_sql(f.path, f.data)) if s.has_code]) for f in files]
+    parsed = [(f, executable(split_statements(decode_sql(f.path, f.data)))) for f in files]
     history.ensure_seed_table(conn)
     if audit_ctx is not None:
         audit.ensure_audit(conn)

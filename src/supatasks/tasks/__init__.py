@@ -2,10 +2,10 @@
 
 from invoke import Collection
 
-from . import local, migrations, reset
+from . import local, migrations, push, reset, sql
 
 db = Collection("db")
-for module in (local, migrations, reset):
+for module in (local, migrations, push, reset, sql):
     for name in dir(module):
         obj = getattr(module, name)
         if getattr(obj, "__module__", None) == module.__name__ and hasattr(obj, "body"):

@@ -24,8 +24,10 @@ def new(c, name):
     "include_all": "Also apply local files older than the newest applied migration.",
     "engine": "Who applies: 'supatasks' (default) or 'cli' (the real `supabase migration up`).",
     "json": JSON_HELP,
+    "yes": "Consent without a terminal, for non-local profiles (see db.push).",
+    "confirm": "For protected profiles: the project ref, as consent without a terminal.",
 })
-def up(c, env=None, dry_run=False, include_all=False, engine="supatasks", json=False):
+def up(c, env=None, dry_run=False, include_all=False, engine="supatasks", json=False, yes=False, confirm=None):
     """Apply pending migrations, each in one transaction with its history row."""
     from ..migrate import migrate_up
     from ..project import find_project
@@ -35,6 +37,11 @@ def up(c, env=None, dry_run=False, include_all=False, engine="supatasks", json=F
 
     require_engine(engine)
     target = open_target(find_project(), env)
+    if not target.profile.is_local:  # a shared database: the push workflow (plan, confirm, apply)
+        from .push import run_push
+        run_push(target, dry_run=dry_run, json=json, include_all=include_all, engine=engine, yes=yes,
+                 confirm=confirm)
+        return
     if engine == "cli":
         run_cli_up(target, include_all)
         return

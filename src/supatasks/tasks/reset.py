@@ -37,8 +37,10 @@ def reset(c, env=None, engine="supatasks", no_cache=False, json=False):
         f"in {result.seconds:.2f}s")
 
 
-@db_task(help={"env": ENV_HELP, "json": JSON_HELP})
-def seed(c, env=None, json=False):
+@db_task(help={"env": ENV_HELP, "json": JSON_HELP,
+               "yes": "Consent without a terminal, for non-local profiles.",
+               "confirm": "For protected profiles: the project ref, as consent without a terminal."})
+def seed(c, env=None, json=False, yes=False, confirm=None):
     """Run the seed files from [db.seed] sql_paths and record them like the Supabase CLI."""
     from .. import audit
     from ..project import find_project
@@ -49,6 +51,10 @@ def seed(c, env=None, json=False):
     project = find_project()
     target = open_target(project, env)
     files = seed_files(project)
+    from ..confirmation import Consent, confirm_write
+    from .console import err
+    confirm_write(target.profile, f"Target: {target.name} — {target.db.display()}\nSeed files to run: "
+                  + (", ".join(f.label for f in files) or "none"), Consent(yes, confirm), show=err if json else out)
     with target.connect() as conn:
         run_seeds(conn, files, audit.AuditContext(target.name, project.root),
                   report=lambda label, s: None if json else out(f"  seeded {label} ({s:.2f}s)"))
