@@ -73,3 +73,22 @@ def supabase_cli() -> str:
 def cli_url(url: str) -> str:
     """The Supabase CLI needs sslmode=disable for a server without TLS."""
     return url + ("&" if "?" in url else "?") + "sslmode=disable"
+
+
+SECRET = "s3cr3t-Pa55-%-word"
+
+
+@pytest.fixture(scope="session")
+def pw_server(tmp_path_factory):
+    """A server that demands a password (scram-sha-256), standing in for a remote Supabase database."""
+    server = _server(tmp_path_factory, "pgpw", password=SECRET)
+    yield server
+    server.stop()
+
+
+def create_database_pw(server: LocalServer) -> str:
+    """A fresh database on a password server; returns its URL WITHOUT the password."""
+    name = "t_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(server.url("postgres"), password=server.password, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return server.url(name)
