@@ -142,7 +142,9 @@ class LocalServer:
 
     def _open_path_for(self, uid: int) -> None:
         """Let the service user reach the data folder and the binaries (traverse only)."""
-        for target in (self.data_dir.parent, self.bin_dir.parent):
+        from .bootstrap import SHIM_ROOT
+
+        for target in (self.data_dir.parent, self.bin_dir.parent, SHIM_ROOT):
             target.mkdir(parents=True, exist_ok=True)
             for folder in [target, *target.parents]:
                 mode = folder.stat().st_mode

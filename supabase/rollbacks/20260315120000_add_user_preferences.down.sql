@@ -1,0 +1,3 @@
+-- Rollback migration
+DROP INDEX IF EXISTS idx_profiles_preferences;
+ALTER TABLE profiles DROP COLUMN IF EXISTS preferences;
