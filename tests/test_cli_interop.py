@@ -26,7 +26,8 @@ def test_supatasks_up_looks_applied_to_the_cli(tmp_path, db_url, supabase_cli):
     assert run_supatasks(["db.up"], tmp_path, {"SUPABASE_DB_URL": db_url}).returncode == 0
     listing = supabase(supabase_cli, ["migration", "list"], tmp_path, db_url)
     assert listing.returncode == 0, listing.stderr
-    rows = [line for line in listing.stdout.splitlines() if "|" in line and line.strip()[:1].isdigit()]
+    rows = [line.replace("`", "") for line in listing.stdout.splitlines() if "|" in line]
+    rows = [line for line in rows if line.strip()[:1].isdigit()]
     assert len(rows) == len(local_versions(tmp_path))
     for line in rows:
         local, remote = [cell.strip() for cell in line.split("|")[:2]]

@@ -23,6 +23,8 @@ def env_for(url, **extra):
 
 
 def history(url):
+    if query(url, "SELECT to_regclass('supabase_migrations.schema_migrations')")[0][0] is None:
+        return []
     return query(url, "SELECT version, name, statements FROM supabase_migrations.schema_migrations ORDER BY version")
 
 

@@ -73,6 +73,17 @@ def apply_bootstrap(conn) -> None:
         conn.execute(bootstrap_sql())
 
 
+def ensure_bootstrapped(conn) -> bool:
+    """Bootstrap a local database that lacks the Supabase basics; True if it did.
+
+    A Supabase stack already has them (and its own versions), so this only acts where `auth.uid()`
+    is missing — a plain PostgreSQL."""
+    if conn.execute("SELECT to_regprocedure('auth.uid()') IS NOT NULL").fetchone()[0]:
+        return False
+    apply_bootstrap(conn)
+    return True
+
+
 # -- the local server's settings -------------------------------------------
 
 def server_settings(bin_dir: Path) -> list[str]:

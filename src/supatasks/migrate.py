@@ -43,6 +43,10 @@ def migrate_up(target: Target, *, include_all: bool = False, dry_run: bool = Fal
         result = UpResult(plan, prepared, dry_run=dry_run)
         if dry_run or not prepared:
             return result
+        if target.profile.is_local:
+            from .bootstrap import ensure_bootstrapped
+            if ensure_bootstrapped(conn) and reporter:
+                reporter.note("bootstrapped the local database (Supabase roles, auth, storage, extensions)")
         target.require_migration_safe()
         ctx = batch or audit.AuditContext(target.name, target.project.root)
         result.applied = apply_migrations(conn, prepared, session_settings(target), reporter, ctx)

@@ -41,9 +41,10 @@ def sql_failed(exc, label: str, statement_text: str, statement_line: int, code_l
     else:
         line = code_line
     primary = getattr(diag, "message_primary", None) or str(exc).strip().splitlines()[0]
+    code = "\n".join(statement_text.split("\n")[code_line - statement_line:])  # leading comments left out
     return SqlFailed(label, line, getattr(exc, "sqlstate", None), primary,
                      detail=getattr(diag, "message_detail", None), hint=getattr(diag, "message_hint", None),
-                     context=getattr(diag, "context", None), statement=statement_text, note=note)
+                     context=getattr(diag, "context", None), statement=code or statement_text, note=note)
 
 
 def _excerpt(statement: str) -> str:
