@@ -55,7 +55,7 @@ def test_failing_migration_leaves_no_trace_and_names_file_line_sqlstate(tmp_path
     result = run_supatasks(["db.up"], tmp_path, env_for(db_url))
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    first = result.stderr.strip().splitlines()[0]
+    first = next(line for line in result.stderr.splitlines() if line.startswith("error:"))
     assert first.startswith("error: supabase/migrations/20260101000002_bad.sql:5: ERROR 42P01:")
     assert 'relation "public.nowhere" does not exist' in first
     assert "STATEMENT: INSERT INTO public.half" in result.stderr

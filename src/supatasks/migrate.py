@@ -19,9 +19,10 @@ class UpResult:
     dry_run: bool = False
 
 
-def session_settings(target: Target) -> SessionSettings:
+def session_settings(target: Target, retries: int | None = None) -> SessionSettings:
     p = target.profile
-    return SessionSettings(lock_wait=p.lock_wait, lock_timeout=p.lock_timeout, statement_timeout=p.statement_timeout)
+    return SessionSettings(lock_wait=p.lock_wait, lock_timeout=p.lock_timeout, statement_timeout=p.statement_timeout,
+                           retries=p.lock_retries if retries is None else retries)
 
 
 def plan_up(target: Target, conn, include_all: bool = False, check_drift: bool = False):
@@ -37,7 +38,7 @@ def plan_up(target: Target, conn, include_all: bool = False, check_drift: bool =
 
 def migrate_up(target: Target, *, include_all: bool = False, dry_run: bool = False,
                reporter: Reporter | None = None, batch: audit.AuditContext | None = None,
-               check_drift: bool = False) -> UpResult:
+               check_drift: bool = False, retries: int | None = None) -> UpResult:
     with target.connect() as conn:
         plan, prepared = plan_up(target, conn, include_all, check_drift)
         result = UpResult(plan, prepared, dry_run=dry_run)
@@ -49,7 +50,7 @@ def migrate_up(target: Target, *, include_all: bool = False, dry_run: bool = Fal
                 reporter.note("bootstrapped the local database (Supabase roles, auth, storage, extensions)")
         target.require_migration_safe()
         ctx = batch or audit.AuditContext(target.name, target.project.root)
-        result.applied = apply_migrations(conn, prepared, session_settings(target), reporter, ctx)
+        result.applied = apply_migrations(conn, prepared, session_settings(target, retries), reporter, ctx)
     return result
 
 

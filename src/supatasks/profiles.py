@@ -16,6 +16,7 @@ PROFILE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 BUILTIN_PROFILES = ("local", "staging", "production")
 PROTECTED_PROFILES = ("production",)
 TRANSACTION_POOLER_PORT = 6543
+SECRET_KEYS = ("SUPABASE_DB_PASSWORD", "SUPABASE_ACCESS_TOKEN")
 
 # Defaults per kind of profile: a live database gets timeouts so a migration never stalls the app.
 LOCAL_DEFAULTS = {"lock_timeout": "0", "statement_timeout": "0"}
@@ -59,6 +60,11 @@ class Profile:
         return _number(self.values.get("SUPATASKS_LOCK_WAIT", "60"), "SUPATASKS_LOCK_WAIT")
 
     @property
+    def lock_retries(self) -> int:
+        """Extra attempts of a migration that hit lock_timeout (SUPATASKS_LOCK_RETRIES, default 0)."""
+        return int(_number(self.values.get("SUPATASKS_LOCK_RETRIES", "0"), "SUPATASKS_LOCK_RETRIES"))
+
+    @property
     def lock_timeout(self) -> str:
         return self.setting("lock_timeout")
 
@@ -97,6 +103,25 @@ class Profile:
         raise ConfigError(
             f"profile {self.name}: no database configured; set SUPABASE_DB_URL or SUPABASE_PROJECT_REF "
             f"and SUPABASE_DB_PASSWORD in .env.{self.name} (see .env.example)")
+
+    def security_warnings(self, project_root: Path) -> list[str]:
+        """Env files holding a secret that others can read, or that git tracks."""
+        warnings = []
+        for path in self.env_files:
+            values = _read_env_file(path)
+            holds_secret = any(values.get(k) for k in SECRET_KEYS) or "://" in values.get("SUPABASE_DB_URL", "") \
+                and ":" in values.get("SUPABASE_DB_URL", "").split("://", 1)[1].split("@", 1)[0] \
+                and "@" in values.get("SUPABASE_DB_URL", "")
+            if not holds_secret:
+                continue
+            mode = path.stat().st_mode
+            if mode & 0o077:
+                warnings.append(f"{path.name} holds a secret and is readable by others "
+                                f"(mode {mode & 0o777:o}): chmod 600 {path.name}")
+            if _tracked_by_git(project_root, path):
+                warnings.append(f"{path.name} holds a secret and is tracked by git: "
+                                f"git rm --cached {path.name}, then rotate the secret")
+        return warnings
 
     def _source(self, key: str) -> str:
         for path in reversed(self.env_files):
@@ -141,6 +166,19 @@ def _read_env_file(path: Path) -> dict[str, str]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path.name}: cannot read it ({exc})") from exc
     return {k: v for k, v in raw.items() if v is not None}
+
+
+def _tracked_by_git(root: Path, path: Path) -> bool:
+    if not (root / ".git").exists():
+        return False
+    from . import programs
+
+    try:
+        result = programs.run("git", ["ls-files", "--error-unmatch", "--", path.name], cwd=root, check=False,
+                              timeout=5)
+    except Exception:
+        return False
+    return result.exit_code == 0
 
 
 def _number(text: str, key: str) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from . import audit, history
 from .errors import MigrationFileError
@@ -30,6 +31,11 @@ class SessionSettings:
     lock_wait: float = 60
     lock_timeout: str = "0"
     statement_timeout: str = "0"
+    retries: int = 0          # extra attempts of a migration that hit lock_timeout
+    retry_backoff: float = 1.0  # seconds before the first retry; doubles each time
+
+
+LOCK_NOT_AVAILABLE = "55P03"
 
 
 class Reporter:
@@ -47,7 +53,7 @@ class Reporter:
 
 def prepare(migration: MigrationFile, label: str) -> PreparedMigration:
     """Read and split a file, refusing what cannot be applied safely — before anything runs."""
-    from .sqlsplit import history_statements, split_statements
+    from .sqlsplit import has_no_transaction_directive, history_statements, split_statements
     from .statement_kinds import non_transactional, transaction_control
 
     data = migration.read_bytes()
@@ -66,6 +72,9 @@ def prepare(migration: MigrationFile, label: str) -> PreparedMigration:
             blocking.append((stmt, kind))
     others = [s for s in code if non_transactional(s.text) is None and transaction_control(s.text) is None]
     controls = [s for s in code if transaction_control(s.text) is not None]
+    if has_no_transaction_directive(text):  # the CLI's own opt-out: the author asked for no transaction
+        return PreparedMigration(migration, label, statements, history_statements(text), sha256_hex(data),
+                                 transactional=False)
     if blocking and (others or controls):
         stmt, kind = blocking[0]
         raise MigrationFileError(
@@ -93,23 +102,44 @@ def apply_migrations(conn, prepared: list[PreparedMigration], settings: SessionS
         for item in todo:
             reporter.started(item)
             began = time.perf_counter()
-            apply_one(conn, item, settings, audit_ctx)
+            _apply_with_retries(conn, item, settings, audit_ctx, reporter)
             reporter.finished(item, time.perf_counter() - began)
             done.append(item)
     return done
+
+
+def _apply_with_retries(conn, item: PreparedMigration, settings: SessionSettings,
+                        audit_ctx: audit.AuditContext | None, reporter: Reporter) -> None:
+    """Apply one file; on a lock timeout it rolled back whole, so try again after a growing pause."""
+    from .sqlerrors import SqlFailed
+
+    delay = settings.retry_backoff
+    for attempt in range(settings.retries + 1):
+        try:
+            apply_one(conn, item, settings, audit_ctx)
+            return
+        except SqlFailed as failure:
+            if failure.sqlstate != LOCK_NOT_AVAILABLE or attempt == settings.retries:
+                raise
+            reporter.note(f"{item.label}: lock timeout ({failure.note or 'blocked'}); rolled back, "
+                          f"retry {attempt + 1} of {settings.retries} in {delay:g}s")
+            time.sleep(delay)
+            delay *= 2
 
 
 def apply_one(conn, item: PreparedMigration, settings: SessionSettings,
               audit_ctx: audit.AuditContext | None = None) -> None:
     started_at = audit.utcnow()
     if item.transactional:
-        with conn.transaction():
-            _session_limits(conn, settings, local=True)
-            _run_statements(conn, item)
-            history.record_applied(conn, item.migration.version, item.migration.name, item.history)
-            if audit_ctx is not None:
-                audit.record(conn, audit_ctx, "apply", started_at=started_at, version=item.migration.version,
-                             name=item.migration.name, content_hash=item.content_hash)
+        with _connection_guard(conn, item):
+            with conn.transaction():
+                _session_limits(conn, settings, local=True)
+                _run_statements(conn, item)
+                history.record_applied(conn, item.migration.version, item.migration.name, item.history)
+                if audit_ctx is not None:
+                    audit.record(conn, audit_ctx, "apply", started_at=started_at,
+                                 version=item.migration.version, name=item.migration.name,
+                                 content_hash=item.content_hash)
         return
     # Statements that refuse a transaction block run one by one; the history row follows them.
     _session_limits(conn, settings, local=False)
@@ -124,6 +154,24 @@ def apply_one(conn, item: PreparedMigration, settings: SessionSettings,
             audit.record(conn, audit_ctx, "apply", started_at=started_at, version=item.migration.version,
                          name=item.migration.name, content_hash=item.content_hash,
                          details={"transactional": False})
+
+
+@contextmanager
+def _connection_guard(conn, item: PreparedMigration):
+    """A connection lost mid-migration: say which file, and that the server rolled it back."""
+    import psycopg
+
+    from .errors import ConnectionFailed
+    from .sqlerrors import SqlFailed
+
+    try:
+        yield
+    except (psycopg.OperationalError, psycopg.InterfaceError, SqlFailed) as exc:
+        if not conn.broken and not conn.closed:
+            raise
+        raise ConnectionFailed(
+            f"{item.label}: the connection to the server was lost while applying it; its transaction was "
+            "rolled back by the server (nothing of it is applied). Re-run to continue") from None
 
 
 def _run_statements(conn, item: PreparedMigration, note: str | None = None) -> None:
@@ -146,7 +194,39 @@ def execute_statements(conn, label: str, statements: list, note: str | None = No
         try:
             cursor.execute(stmt.text)
         except psycopg.Error as exc:
+            if getattr(exc, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+                note = _blockers(conn) or note
             raise sql_failed(exc, label, stmt.text, stmt.line, stmt.code_line, note=note) from None
+
+
+def _blockers(conn) -> str | None:
+    """Who holds locks on user tables right now (the likely reason for a lock timeout)."""
+    import psycopg
+
+    try:
+        with psycopg.connect(conn.info.dsn, password=conn.info.password or None, autocommit=True,
+                             connect_timeout=5, application_name="supatasks-diagnostics") as probe:
+            rows = probe.execute(
+                """
+                SELECT DISTINCT a.pid, coalesce(a.usename, '?'), coalesce(a.application_name, ''), a.state,
+                       to_char(a.xact_start AT TIME ZONE 'UTC', 'HH24:MI:SS'), left(a.query, 80),
+                       c.relname
+                FROM pg_locks l
+                JOIN pg_stat_activity a ON a.pid = l.pid
+                JOIN pg_class c ON c.oid = l.relation
+                JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE l.granted AND l.locktype = 'relation' AND a.pid <> %s
+                  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+                  AND a.application_name NOT LIKE 'supatasks%%'
+                ORDER BY 5 NULLS LAST LIMIT 3
+                """, (conn.info.backend_pid,)).fetchall()
+    except Exception:
+        return None
+    if not rows:
+        return None
+    parts = [f"pid {pid} ({user}, {app or 'no application name'}, {state}, transaction since {since} UTC) "
+             f"holds a lock on {rel}; its last query: {query!r}" for pid, user, app, state, since, query, rel in rows]
+    return "blocked by " + "; ".join(parts)
 
 
 def _session_limits(conn, settings: SessionSettings, local: bool) -> None:

@@ -15,7 +15,7 @@ class SqlFailed(SupatasksError):
                  statement: str = "", note: str | None = None):
         self.label, self.line, self.sqlstate = label, line, sqlstate
         self.message, self.detail, self.hint, self.context = message, detail, hint, context
-        self.statement = statement
+        self.statement, self.note = statement, note
         lines = [f"{label}:{line}: ERROR {sqlstate or '?????'}: {message}"]
         for key, value in (("DETAIL", detail), ("HINT", hint), ("CONTEXT", context)):
             if value:

@@ -44,10 +44,18 @@ def local_server_for(project: Project, profile: Profile):
     return LocalServer(project.state_dir / "pgdata", port=profile.local_port)
 
 
-def open_target(project: Project, env: str | None = None, *, start: bool = True) -> Target:
+def _warn(message: str) -> None:
+    import sys
+
+    sys.stderr.write(f"warning: {message}\n")
+
+
+def open_target(project: Project, env: str | None = None, *, start: bool = True, warn=_warn) -> Target:
     """Resolve `env` (default SUPATASKS_ENV, else local); start the embedded server if it is the target."""
     profile = load_profile(project, env)
     db = profile.database()
+    for message in profile.security_warnings(project.root):
+        warn(message)
     if db is not None:
         return Target(project, profile, db, embedded=False)
     server = local_server_for(project, profile)

@@ -26,8 +26,11 @@ def new(c, name):
     "json": JSON_HELP,
     "yes": "Consent without a terminal, for non-local profiles (see db.push).",
     "confirm": "For protected profiles: the project ref, as consent without a terminal.",
+    "skip_lint": "Non-local profiles: push even though db.lint finds errors (recorded in the audit log).",
+    "retries": "Retry a migration that hit lock_timeout this many times, with backoff (default: profile's).",
 })
-def up(c, env=None, dry_run=False, include_all=False, engine="supatasks", json=False, yes=False, confirm=None):
+def up(c, env=None, dry_run=False, include_all=False, engine="supatasks", json=False, yes=False, confirm=None,
+       skip_lint=False, retries=None):
     """Apply pending migrations, each in one transaction with its history row."""
     from ..migrate import migrate_up
     from ..project import find_project
@@ -40,12 +43,13 @@ def up(c, env=None, dry_run=False, include_all=False, engine="supatasks", json=F
     if not target.profile.is_local:  # a shared database: the push workflow (plan, confirm, apply)
         from .push import run_push
         run_push(target, dry_run=dry_run, json=json, include_all=include_all, engine=engine, yes=yes,
-                 confirm=confirm)
+                 confirm=confirm, skip_lint=skip_lint)
         return
     if engine == "cli":
         run_cli_up(target, include_all)
         return
-    result = migrate_up(target, include_all=include_all, dry_run=dry_run, reporter=LineReporter(quiet=json))
+    result = migrate_up(target, include_all=include_all, dry_run=dry_run, reporter=LineReporter(quiet=json),
+                        retries=None if retries is None else int(retries))
     names = [p.migration.filename for p in (result.prepared if dry_run else result.applied)]
     if json:
         print_json({"env": target.name, "dry_run": dry_run, "pending" if dry_run else "applied": names})
