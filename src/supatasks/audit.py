@@ -61,19 +61,35 @@ class AuditContext:
 
     @cached_property
     def git_commit(self) -> str | None:
-        if self.project_root is None or not (self.project_root / ".git").exists():
-            return None
-        from . import programs
-        try:
-            result = programs.run("git", ["rev-parse", "HEAD"], cwd=self.project_root, check=False, timeout=5)
-        except Exception:
-            return None
-        return result.stdout.strip() or None if result.exit_code == 0 else None
+        return git_head(self.project_root) if self.project_root else None
 
     @property
     def tool_version(self) -> str:
         from . import __version__
         return f"supatasks {__version__}"
+
+
+def git_head(root: Path) -> str | None:
+    """The commit checked out in `root`, read from .git directly (running git costs more than a reset)."""
+    git = root / ".git"
+    try:
+        if git.is_file():  # a worktree or submodule: "gitdir: <path>"
+            git = (root / git.read_text().split(":", 1)[1].strip()).resolve()
+        head = (git / "HEAD").read_text().strip()
+        if not head.startswith("ref: "):
+            return head or None
+        ref = head[5:]
+        loose = git / ref
+        if loose.is_file():
+            return loose.read_text().strip() or None
+        packed = git / "packed-refs"
+        if packed.is_file():
+            for line in packed.read_text().splitlines():
+                if line.endswith(" " + ref):
+                    return line.split(" ", 1)[0]
+    except (OSError, IndexError):
+        return None
+    return None
 
 
 def ensure_audit(conn) -> None:

@@ -64,7 +64,8 @@ class LocalServer:
         return (self.data_dir / "PG_VERSION").exists()
 
     def is_running(self) -> bool:
-        return self._accepting(timeout=0.2)
+        # A cheap check first (no subprocess): our pid file and something listening on our port.
+        return (self.data_dir / "postmaster.pid").exists() and self._port_taken()
 
     def version(self) -> str:
         out = programs.run(str(self.bin_dir / "postgres"), ["--version"]).stdout
