@@ -1,0 +1,3 @@
+-- Only comments in this file; nothing to run.
+/* still; nothing */
+-- the end
