@@ -42,16 +42,23 @@ def table(title: str | None, columns: list[str], rows: list[list], styles: dict[
 
 
 class LineReporter(Reporter):
-    """One line per migration with its duration; notes on stderr when stdout carries JSON."""
+    """One line per migration with its duration; notes on stderr when stdout carries JSON.
+
+    On a terminal, the line appears as "applying …" while the migration runs, so a long step shows."""
 
     def __init__(self, quiet: bool = False):
-        self.write = err if quiet else out
+        self.stream = sys.stderr if quiet else sys.stdout
+        self.live = self.stream.isatty()
 
     def note(self, message: str) -> None:
         err(message)
 
     def started(self, prepared) -> None:
-        pass
+        if self.live:
+            self.stream.write(f"  applying {prepared.migration.filename} …")
+            self.stream.flush()
 
     def finished(self, prepared, seconds: float) -> None:
-        self.write(f"  applied {prepared.migration.filename} ({seconds:.2f}s)")
+        prefix = "\r\033[K" if self.live else ""
+        self.stream.write(f"{prefix}  applied {prepared.migration.filename} ({seconds:.2f}s)\n")
+        self.stream.flush()
