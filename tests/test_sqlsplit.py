@@ -128,6 +128,18 @@ def test_word_ending_in_e_before_a_quote_is_not_an_escape_string():
     assert texts("select somee'a\\'; select 2") == ["select somee'a\\'", "select 2"]
 
 
+def test_escape_string_continued_on_a_later_line_stays_an_escape_string():
+    # PostgreSQL reads 'b\'' after E'a' + newline as part of the same escape string.
+    sql = "select E'a'\n  'b\\'c;'; select 2"
+    assert texts(sql) == ["select E'a'\n  'b\\'c;'", "select 2"]
+    # ... across a comment line too, but not without a line break.
+    sql = "select E'a' -- note\n'b\\'c;'; select 2"
+    assert texts(sql) == ["select E'a' -- note\n'b\\'c;'", "select 2"]
+    assert texts("select E'a' 'b\\'; select 2") == ["select E'a' 'b\\'", "select 2"]
+    # A standard string's continuation stays standard.
+    assert texts("select 'a'\n'b\\'; select 2") == ["select 'a'\n'b\\'", "select 2"]
+
+
 def test_double_quoted_identifiers():
     sql = 'create table "a;b" ("c""d;" int); select 1'
     assert texts(sql) == ['create table "a;b" ("c""d;" int)', "select 1"]
@@ -318,18 +330,18 @@ def _big_sql(size: int) -> str:
 
 def test_ten_megabytes_split_quickly():
     sql = _big_sql(10_000_000)
-    started = time.perf_counter()
+    started = time.process_time()
     statements = split_statements(sql)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert len(statements) > 50_000
     assert elapsed < 2.0, f"splitting 10 MB took {elapsed:.2f}s"
 
 
 def test_one_huge_statement_splits_quickly():
     sql = "insert into t values " + ",".join(f"({i},'v{i}',(1+2))" for i in range(400_000)) + ";\n"
-    started = time.perf_counter()
+    started = time.process_time()
     [s] = split_statements(sql)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert s.text == sql.strip()[:-1]
     assert elapsed < 2.0, f"splitting took {elapsed:.2f}s"
 
@@ -350,9 +362,9 @@ def test_one_huge_statement_splits_quickly():
     ],
 )
 def test_pathological_inputs_stay_linear(pathological):
-    started = time.perf_counter()
+    started = time.process_time()
     split_statements(pathological)
-    assert time.perf_counter() - started < 2.0
+    assert time.process_time() - started < 2.0
 
 
 # --------------------------------------------------------------------------------------
@@ -452,7 +464,8 @@ _FRAGMENTS = [
     "BEGIN", "atomic", " ATOMIC", "begin atomic", "end", "END", "case", "pending",
     "create function f() ", "create or replace procedure p() ", "select 1", "ı", "\u00a0",
     "\ufeff", "é", "\U0001d49c", "_", "1", "c", "d", "n", "''", "(1)", "a;b", "'x'", "E'\\''",
-    "-- pg-delta: transaction=false\n", "ROLLBACK", "COMMIT", "rollback to s",
+    "-- pg-delta: transaction=false\n", "ROLLBACK", "COMMIT", "rollback to s", r"E'a''b\'c'",
+    r"'a''b\'", "U&'x'", '"a""b"', "somee'x'", r"\'",
 ]
 sql_soup = st.lists(st.sampled_from(_FRAGMENTS), max_size=30).map("".join)
 
@@ -509,9 +522,10 @@ def test_covers_sql_like_text(sql):
 # PostgreSQL's own scanner (libpg_query, through pglast) as an oracle for the lexical rules.
 
 _VALID_PARTS = [
-    "select 1", "'a;b'", "'it''s; x'", "E'x\\'y;'", "E'\\\\'", '"q;""id"', "$$a;b$$",
-    "$t$ $$ ; $$ $t$", "-- c; x\n", "/* a; /* b; */ c; */", "(1)", "(select 2; )", "u&'d\\0061;'",
-    "x", "+", "a$b", "\n", " ",
+    "select 1", "'a;b'", "'it''s; x'", r"E'x\'y;'", r"E'\\'", r"E'a''b\';c'", r"e'\\''x;'",
+    r"'a\'';'", '"q;""id"', "$$a;b$$", "$t$ $$ ; $$ $t$", "$é$;$é$", "-- c; x\n", "--\r",
+    "/* a; /* b; */ c; */", "/**/", "(1)", "((1);(2))", "(select 2; )", r"u&'d\0061;'",
+    "b'01'", "x'ff'", "n'x;'", "x", "+", "a$b", "$1", "\n", " ", "\r\n", "\t",
 ]
 
 
@@ -521,7 +535,8 @@ def valid_statements(draw):
     statements = []
     for _ in range(n):
         parts = draw(st.lists(st.sampled_from(_VALID_PARTS), min_size=1, max_size=8))
-        statements.append("select " + " ".join(parts))
+        # `||` between parts: no string literal continues another one (tested separately)
+        statements.append("select " + " || ".join(parts))
     return ";\n".join(statements) + draw(st.sampled_from(["", ";", ";\n", "; -- end"]))
 
 

@@ -44,16 +44,18 @@ JS_WHITESPACE = (
     "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
     "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
-# PostgreSQL's lexer white space.
-PG_WHITESPACE = " \t\n\r\f\v"
-
 # The CLI runs a migration whose first line is exactly this comment outside a transaction.
 NO_TRANSACTION_DIRECTIVE = "-- pg-delta: transaction=false"
 
 
 @dataclass(frozen=True)
 class Statement:
-    """One piece of a migration file."""
+    """One piece of a migration file.
+
+    `text` is what to record and what to send to the server (a comment-only piece, where
+    `has_code` is False, must not be sent). Line numbers count LF, CRLF and a lone CR as one
+    line break each.
+    """
 
     text: str       # exactly as the Supabase CLI stores it in schema_migrations.statements
     line: int       # 1-based line in the file where `text` starts
@@ -74,23 +76,35 @@ def split_statements(sql: str) -> list[Statement]:
     if n == 0:
         return []
     pieces, codes = _final_cuts(sql)
+    lone_cr = "\r" in sql and sql.count("\r") != sql.count("\r\n")
     statements: list[Statement] = []
-    line_counter = _LineCounter(sql)
+    append = statements.append
+    lstrip = _JS_WS_RUN.match
+    space = _JS_WS_SET
+    line, line_pos = 1, 0  # the line number at offset line_pos
+
+    def advance(offset: int) -> int:
+        nonlocal line, line_pos
+        breaks = sql.count("\n", line_pos, offset)
+        if lone_cr:  # a CR not followed by LF is a line break too
+            breaks += sql.count("\r", line_pos, offset) - sql.count("\r\n", line_pos, offset + 1)
+        line, line_pos = line + breaks, offset
+        return line
+
     start = 0
     for k, end in enumerate(pieces):
-        raw_start = start
-        start = end
-        body_end = end
-        while body_end > raw_start and sql[body_end - 1] == ";":
-            body_end -= 1
-        a = _lstrip_index(sql, raw_start, body_end)
-        b = _rstrip_index(sql, a, body_end)
+        a = start
+        start = b = end
+        while b > a and sql[b - 1] == ";":
+            b -= 1
+        a = lstrip(sql, a, b).end()
+        while b > a and sql[b - 1] in space:
+            b -= 1
         if a >= b:
             continue
-        line = line_counter.line_at(a)
+        first = advance(a)
         code = codes[k] if codes is not None else _skip_noise(sql, a, b)
-        code_line = line_counter.line_at(code) if a <= code < b else line
-        statements.append(Statement(sql[a:b], line, code_line))
+        append(Statement(sql[a:b], first, advance(code) if a <= code < b else first))
     return statements
 
 
@@ -124,7 +138,7 @@ _BLOCK_MARK = re.compile(r"/\*|\*/")
 
 
 def _lstrip_index(text: str, a: int, b: int) -> int:
-    return min(_JS_WS_RUN.match(text, a, b).end(), b)
+    return _JS_WS_RUN.match(text, a, b).end()
 
 
 def _rstrip_index(text: str, a: int, b: int) -> int:
@@ -186,7 +200,8 @@ _PG_IDENT_START = re.compile(r"[A-Za-z_\u0080-\U0010ffff][A-Za-z0-9_$\u0080-\U00
 
 
 def _is_pg_ident_char(ch: str) -> bool:
-    return ch.isascii() and (ch.isalnum() or ch in "_$") or not ch.isascii()
+    """A character that continues an identifier for PostgreSQL (any non-ASCII one does)."""
+    return not ch.isascii() or ch.isalnum() or ch in "_$"
 
 
 def _leading_words(text: str, pos: int, count: int, limit: int | None = None) -> list[str]:
@@ -204,42 +219,43 @@ def _leading_words(text: str, pos: int, count: int, limit: int | None = None) ->
     return words
 
 
-class _LineCounter:
-    """1-based line numbers for increasing offsets; CRLF, LF and a lone CR are one line break."""
-
-    def __init__(self, text: str):
-        self.text = text
-        self.has_cr = "\r" in text
-        self.pos = 0
-        self.line = 1
-
-    def line_at(self, offset: int) -> int:
-        text = self.text
-        if offset < self.pos:  # not expected, but stay correct
-            self.pos, self.line = 0, 1
-        a, b = self.pos, offset
-        breaks = text.count("\n", a, b)
-        if self.has_cr:
-            # each CR not followed by LF is a break of its own
-            breaks += text.count("\r", a, b) - text.count("\r\n", a, b + 1)
-        self.pos, self.line = offset, self.line + breaks
-        return self.line
-
-
 # --------------------------------------------------------------------------------------
 # The split PostgreSQL's lexer implies (with psql's rule for BEGIN ... END routine bodies).
 #
-# One search per token that can hide a `;` (strings, comments, dollar quotes); parentheses in
-# between are counted with str.count. The same pass notes anything that could make the CLI's
-# simpler tokenizer see the file differently; when nothing does, the CLI's split is known to be
-# this one and the (slower) exact model of the CLI need not run.
+# One regular-expression match swallows everything up to the next character that matters
+# (an unbalanced parenthesis, `;`, a comment, a dollar quote, an escape string with an escaped
+# quote, ...); that character is then handled on its own. The same pass notes anything the
+# CLI's simpler tokenizer could read differently; when there is nothing, the CLI's split is
+# known to be this one and the exact model of the CLI need not run.
 
+# Between the parts of a string literal continued on a later line: white space and comments
+# including a line break, then the next part's opening quote (PostgreSQL's quotecontinue).
+_QUOTE_CONTINUE = r"(?:[ \t\f]++|--[^\n\r]*+)*+[\n\r](?:[ \t\n\r\f\v]++|--[^\n\r]*+[\n\r])*+'"
 _TAG = r"(?:[A-Za-z_\u0080-\U0010ffff][A-Za-z0-9_\u0080-\U0010ffff]*)?"
 # A run of text that cannot end a statement and leaves the parenthesis depth unchanged:
 # anything but quotes, `$`, `;`, backslash, comment starts and parentheses, plus whole quoted
-# tokens (no backslash in one an E could prefix) and balanced groups of parentheses (nested up
-# to five deep) made of the same. What stops a run is handled one token at a time.
-_PG_ATOM = r"""[^'"$;\\/\-()]++|(?<![eE])'[^']*+'|'[^'\\]*+'|"[^"]*+"|-(?!-)|/(?!\*)"""
+# tokens (with their doubled quotes; no backslash in one an E could prefix) and balanced groups
+# of parentheses (nested up to five deep) made of the same. Whatever stops a run is handled one
+# token at a time.
+_PG_ATOM = "|".join(
+    [
+        r"""[^'"$;\\/\-()]++""",
+        r"""(?<![eE])'[^']*+(?:''[^']*+)*+'""",  # a standard string, '' inside
+        # any string without a backslash and not continued on a later line (an escape
+        # string's continuation is read as an escape string)
+        r"""'[^'\\]*+(?:''[^'\\]*+)*+'(?!""" + _QUOTE_CONTINUE + ")",
+        # an escape string (E is a word of its own) where no backslash escapes a quote, with
+        # its continuations on later lines (read as escape strings too)
+        r"""(?<=[eE])(?<![A-Za-z0-9_$\u0080-\U0010ffff][eE])'(?:[^'\\]++|\\[^']|'')*+'"""
+        + r"""(?:""" + _QUOTE_CONTINUE + r"""(?:[^'\\]++|\\[^']|'')*+')*+"""
+        + r"""(?!""" + _QUOTE_CONTINUE + ")",
+        # a word ending in e, then a standard string
+        r"""(?<=[A-Za-z0-9_$\u0080-\U0010ffff][eE])'[^']*+(?:''[^']*+)*+'""",
+        r'''"[^"]*+(?:""[^"]*+)*+"''',  # a quoted identifier, "" inside
+        r"""-(?!-)""",
+        r"""/(?!\*)""",
+    ]
+)
 
 
 def _nested_groups(atom: str, levels: int) -> str:
@@ -259,6 +275,7 @@ _PG_TOKEN_ROUTINE = re.compile(
 )
 _DOLLAR_DELIMITER = re.compile(r"\$" + _TAG + r"\$")
 _E_STRING_STOP = re.compile(r"['\\]")
+_QUOTE_CONTINUES = re.compile(_QUOTE_CONTINUE)
 # Anywhere in the file, these make the CLI's tokenizer behave differently from PostgreSQL's.
 _CLI_ATOMIC_WORD = re.compile(r"[Aa][Tt][Oo][Mm][Ii\u0131][Cc]")
 _CLI_TAG_OPENS = re.compile(r"\$\w*\$")
@@ -278,7 +295,11 @@ def _skip_quoted(text: str, pos: int, quote: str) -> int:
 
 
 def _skip_e_string(text: str, pos: int) -> tuple[int, bool]:
-    """From just after E', the end of an escape string, and whether a backslash escapes a quote."""
+    """From just after E', the end of an escape string, and whether a backslash escapes a quote.
+
+    A string continued on a later line (only white space and comments between, with a line
+    break) keeps being read as an escape string, as PostgreSQL's lexer does.
+    """
     n = len(text)
     escaped_quote = False
     while True:
@@ -294,7 +315,10 @@ def _skip_e_string(text: str, pos: int) -> tuple[int, bool]:
         if p + 1 < n and text[p + 1] == "'":
             pos = p + 2
             continue
-        return p + 1, escaped_quote
+        more = _QUOTE_CONTINUES.match(text, p + 1)
+        if more is None:
+            return p + 1, escaped_quote
+        pos = more.end()
 
 
 def _skip_token(text: str, i: int) -> tuple[int, bool]:
@@ -458,15 +482,12 @@ def _pg_scan(text: str) -> tuple[list[int], list[int], bool]:
 def _cli_may_differ(text: str) -> bool:
     """File-wide features that make the CLI's tokenizer depart from PostgreSQL's rules."""
     return (
-        _CLI_ATOMIC_WORD.search(text) is not None
+        "atomic" in text.lower()
+        or ("\u0131" in text and _CLI_ATOMIC_WORD.search(text) is not None)  # dotless i: ATOMIC
         or "/*/" in text
         or "*/*" in text
         or ("\r" in text and text.count("\r") != text.count("\r\n"))
     )
-
-
-def _pg_cuts(text: str) -> list[int]:
-    return _pg_scan(text)[0]
 
 
 # --------------------------------------------------------------------------------------
@@ -489,14 +510,38 @@ _CLI_READY_END = re.compile(
 # Runs of ready-state text with nothing to do: a whole quoted token reads the same as its
 # characters one by one (a doubled quote is two adjacent tokens); one `-` or `/` that opens no
 # comment hands the next character back to the ready state (except `-` then `;` inside a
-# region, where the quirk keeps the dash state alive).
-# At the top level a parenthesised group without quotes-to-EOF, `$`, backslash or comments
-# is read without effect too: `(` opens a region, `;` inside does nothing, `)` closes all.
-_CLI_RUN = re.compile(
-    r"""(?:[^;('"\-/\\$]++|'[^']*+'|"[^"]*+"|-(?!-)|/(?!\*)"""
-    r"""|\((?:[^)'"\-/\\$]++|'[^']*+'|"[^"]*+"|-(?![-;])|/(?!\*))*+\))*+"""
-)
-_CLI_RUN_PAREN = re.compile(r"""(?:[^;('"\-/\\$)]++|'[^']*+'|"[^"]*+"|-(?![-;])|/(?!\*))*+""")
+# region, where the quirk keeps the dash state alive); inside a region `;` does nothing, and
+# so does `)` inside a BEGIN ATOMIC region. At the top level a parenthesised group read
+# without stopping is without effect too: `(` opens a region, `)` closes all. When the file
+# has the word ATOMIC, a `c` that could end it stops a run, and so does a `d` ending "end"
+# inside a BEGIN ATOMIC region.
+
+
+def _cli_run(excluded: str, dash: str, atomic: bool, end: bool = False, group: bool = False):
+    extra = ""
+    special = []
+    if atomic:
+        extra += "cC"
+        special.append(r"(?<![Aa][Tt][Oo][Mm][Ii\u0131])[cC]")
+    if end:
+        extra += "dD"
+        special.append(r"(?<![Ee][Nn])[dD]")
+    common = [r"'[^']*+'", r'"[^"]*+"', r"/(?!\*)"] + special
+    atoms = ["[^" + excluded + extra + "]++", dash] + common
+    if group:
+        inner = ["[^" + r""")'"\-/\\$""" + extra + "]++", r"-(?![-;])"] + common
+        atoms.append(r"\((?:" + "|".join(inner) + r")*+\)")
+    return re.compile("(?:" + "|".join(atoms) + ")*+")
+
+
+_TOP = r""";('"\-/\\$"""
+_IN_PARENS = r"""('"\-/\\$)"""
+_IN_BODY = r"""('"\-/\\$"""
+_CLI_RUN = _cli_run(_TOP, r"-(?!-)", atomic=False, group=True)
+_CLI_RUN_PAREN = _cli_run(_IN_PARENS, r"-(?![-;])", atomic=False)
+_CLI_RUN_ATOMIC = _cli_run(_TOP, r"-(?!-)", atomic=True, group=True)
+_CLI_RUN_PAREN_ATOMIC = _cli_run(_IN_PARENS, r"-(?![-;])", atomic=True)
+_CLI_RUN_END = _cli_run(_IN_BODY, r"-(?![-;])", atomic=True, end=True)
 _CLI_BLOCK_WINDOW = re.compile(r"(?=/\*|\*/)")
 _ASCII_WORD_RUN = re.compile(r"[A-Za-z0-9_]*")
 
@@ -557,10 +602,15 @@ def _cli_cuts(text: str, runs: bool = True) -> list[int]:
             return _READY, b + 1
         return _READY, b
 
-    atomic = not runs or _CLI_ATOMIC_WORD.search(text) is not None
+    atomic = _CLI_ATOMIC_WORD.search(text) is not None
+    if atomic:
+        top_run, paren_run = _CLI_RUN_ATOMIC, _CLI_RUN_PAREN_ATOMIC
+    else:
+        top_run, paren_run = _CLI_RUN, _CLI_RUN_PAREN
     while pos < n:
         if state == _READY:
-            if atomic:
+            if not runs:
+                # the reference: one event at a time
                 if not stack:
                     rx = _CLI_READY
                 elif stack[-1] == _PAREN:
@@ -572,8 +622,13 @@ def _cli_cuts(text: str, runs: bool = True) -> list[int]:
                     break
                 i = m.start()
             else:
-                # no BEGIN ATOMIC anywhere: jump over runs the ready state reads without effect
-                i = (_CLI_RUN_PAREN if stack else _CLI_RUN).match(text, pos).end()
+                if not stack:
+                    run = top_run
+                elif stack[-1] == _PAREN:
+                    run = paren_run
+                else:
+                    run = _CLI_RUN_END
+                i = run.match(text, pos).end()
                 if i >= n:
                     break
             ch = text[i]

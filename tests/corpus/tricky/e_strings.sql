@@ -6,3 +6,5 @@ insert into public.strings values (E'back\\slash at the end\\');
 insert into public.strings values (E'\x41\u00e9; hex and unicode');
 insert into public.strings values ('standard \ backslash; is literal');
 insert into public.strings values (U&'d\0061t\+000061; unicode escapes');
+insert into public.strings values (E'first part\n'
+  'continued; on the next line');
