@@ -12,8 +12,8 @@ import pytest
 from conftest import SECRET, create_database, create_database_pw
 from projects import SUPATASKS, make_project, run_supatasks
 
-M1 = "CREATE TABLE IF NOT EXISTS public.a (id int PRIMARY KEY);\n"
-M2 = "CREATE TABLE IF NOT EXISTS public.b (id int PRIMARY KEY);\n"
+M1 = "CREATE TABLE IF NOT EXISTS public.a (id int PRIMARY KEY);\nALTER TABLE public.a ENABLE ROW LEVEL SECURITY;\n"
+M2 = "CREATE TABLE IF NOT EXISTS public.b (id int PRIMARY KEY);\nALTER TABLE public.b ENABLE ROW LEVEL SECURITY;\n"
 M3 = "ALTER TABLE public.a ADD COLUMN IF NOT EXISTS note text;\n"
 REF = "abcdefghijklmnop"
 

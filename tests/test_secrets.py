@@ -33,7 +33,8 @@ def written_files(root: Path) -> list[Path]:
 
 
 def scenario(tmp_path, url: str, password: str):
-    make_project(tmp_path, {"20260101000001_a.sql": "CREATE TABLE IF NOT EXISTS public.a (id int);\n",
+    make_project(tmp_path, {"20260101000001_a.sql": ("CREATE TABLE IF NOT EXISTS public.a (id int);\n"
+                                                     "ALTER TABLE public.a ENABLE ROW LEVEL SECURITY;\n"),
                             "20260101000002_bad.sql": "SELECT * FROM nowhere;\n"},
                  seed="INSERT INTO nowhere VALUES (1);\n")
     (tmp_path / "bad.sql").write_text("SELECT 1/0;\n")

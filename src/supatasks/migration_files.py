@@ -94,7 +94,7 @@ def scan_migrations(project: Project) -> Scan:
     for path in sorted(folder.iterdir(), key=lambda p: p.name):
         if path.is_dir():
             continue
-        match = MIGRATION_NAME.match(path.name)
+        match = MIGRATION_NAME.fullmatch(path.name)  # as the CLI (Go): no trailing newline before `$`
         if not match:
             if path.suffix == ".sql":
                 scan.problems.append(Problem(path, "invalid-name",

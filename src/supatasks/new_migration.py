@@ -34,7 +34,7 @@ class NewMigration:
 
 
 def validate_name(name: str) -> str:
-    if not VALID_NAME.match(name or ""):
+    if not VALID_NAME.fullmatch(name or ""):  # fullmatch: `$` alone accepts a trailing newline
         shown = name if len(name or "") <= 60 else name[:57] + "..."
         raise MigrationFileError(
             f"migration name {shown!r} is not allowed: use lower-case words joined by underscores, "

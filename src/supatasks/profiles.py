@@ -123,6 +123,10 @@ class Profile:
                                 f"git rm --cached {path.name}, then rotate the secret")
         return warnings
 
+    def file_warnings(self) -> list[str]:
+        """Lines of the env files that are not KEY=value (python-dotenv skips them)."""
+        return [message for path in self.env_files for message in _unparsable_lines(path)]
+
     def _source(self, key: str) -> str:
         for path in reversed(self.env_files):
             if key in _read_env_file(path):
@@ -132,7 +136,7 @@ class Profile:
 
 def profile_name(explicit: str | None) -> str:
     name = explicit or os.environ.get("SUPATASKS_ENV") or "local"
-    if not PROFILE_NAME.match(name):
+    if not PROFILE_NAME.fullmatch(name):  # fullmatch: `$` alone would let "production\n" through
         raise ConfigError(f"--env={name!r}: a profile name is lower-case letters, digits, - and _")
     return name
 
@@ -159,13 +163,29 @@ def load_profile(project: Project, name: str | None = None) -> Profile:
 
 
 def _read_env_file(path: Path) -> dict[str, str]:
+    import logging
+
     from dotenv import dotenv_values
 
+    # python-dotenv logs each unparsable line on every read without naming the file; Profile.file_warnings
+    # reports them once, with the file name.
+    logging.getLogger("dotenv.main").setLevel(logging.ERROR)
     try:
         raw = dotenv_values(path)
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path.name}: cannot read it ({exc})") from exc
     return {k: v for k, v in raw.items() if v is not None}
+
+
+def _unparsable_lines(path: Path) -> list[str]:
+    from dotenv.parser import parse_stream
+
+    try:
+        with open(path, encoding="utf-8") as stream:
+            return [f"{path.name}:{binding.original.line}: not a KEY=value line; ignored"
+                    for binding in parse_stream(stream) if binding.error]
+    except (OSError, UnicodeDecodeError):
+        return []  # _read_env_file reports it
 
 
 def _tracked_by_git(root: Path, path: Path) -> bool:

@@ -92,13 +92,21 @@ def _text(data: bytes | str | None) -> str:
 
 
 def run_interactive(program: str, args: list[str], *, env: dict[str, str] | None = None) -> int:
-    """Run `program` attached to this terminal (e.g. psql); returns its exit code."""
-    import sh
+    """Run `program` attached to this terminal (e.g. psql); returns its exit code.
+
+    (Not through `sh`: its `_fg` refuses `_env` and the other options.) While the program runs, Ctrl-C is
+    its own (psql cancels the running query): this process ignores SIGINT instead of dying under it."""
+    import signal
+    import subprocess
 
     full_env = dict(os.environ)
     full_env.update(env or {})
     try:
-        proc = sh.Command(program)(*args, _env=full_env, _fg=True, _ok_code=list(range(256)), _return_cmd=True)
-    except sh.CommandNotFound as exc:
+        proc = subprocess.Popen([program, *args], env=full_env)
+    except FileNotFoundError as exc:
         raise ToolMissing(f"{program} not found") from exc
-    return proc.exit_code
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return proc.wait()
+    finally:
+        signal.signal(signal.SIGINT, previous)

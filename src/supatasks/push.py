@@ -69,7 +69,8 @@ def apply_push(push: PushPlan, reporter: Reporter | None = None, batch: audit.Au
     return applied
 
 
-def record_cli_push(push: PushPlan, batch: audit.AuditContext | None = None) -> list[str]:
+def record_cli_push(push: PushPlan, batch: audit.AuditContext | None = None,
+                    details: dict | None = None) -> list[str]:
     """After `supabase db push`, write audit rows for what the CLI applied (it keeps no audit of its own)."""
     ctx = batch or audit.AuditContext(push.target.name, push.target.project.root)
     with push.target.connect() as conn:
@@ -79,4 +80,6 @@ def record_cli_push(push: PushPlan, batch: audit.AuditContext | None = None) -> 
         for p in done:
             audit.record(conn, ctx, "apply", started_at=audit.utcnow(), version=p.migration.version,
                          name=p.migration.name, content_hash=p.content_hash, details={"engine": "cli"})
+        if details:
+            audit.record(conn, ctx, "push", started_at=audit.utcnow(), details={"engine": "cli", **details})
     return [p.migration.version for p in done]

@@ -114,15 +114,16 @@ def _apply_with_retries(conn, item: PreparedMigration, settings: SessionSettings
     from .sqlerrors import SqlFailed
 
     delay = settings.retry_backoff
-    for attempt in range(settings.retries + 1):
+    retries = max(0, int(settings.retries))  # never fewer than one attempt
+    for attempt in range(retries + 1):
         try:
             apply_one(conn, item, settings, audit_ctx)
             return
         except SqlFailed as failure:
-            if failure.sqlstate != LOCK_NOT_AVAILABLE or attempt == settings.retries:
+            if failure.sqlstate != LOCK_NOT_AVAILABLE or attempt == retries:
                 raise
             reporter.note(f"{item.label}: lock timeout ({failure.note or 'blocked'}); rolled back, "
-                          f"retry {attempt + 1} of {settings.retries} in {delay:g}s")
+                          f"retry {attempt + 1} of {retries} in {delay:g}s")
             time.sleep(delay)
             delay *= 2
 
@@ -208,9 +209,9 @@ def _blockers(conn) -> str | None:
                              connect_timeout=5, application_name="supatasks-diagnostics") as probe:
             rows = probe.execute(
                 """
-                SELECT DISTINCT a.pid, coalesce(a.usename, '?'), coalesce(a.application_name, ''), a.state,
+                SELECT a.pid, coalesce(a.usename, '?'), coalesce(a.application_name, ''), a.state,
                        to_char(a.xact_start AT TIME ZONE 'UTC', 'HH24:MI:SS'), left(a.query, 80),
-                       c.relname
+                       string_agg(DISTINCT c.relname, ', ')
                 FROM pg_locks l
                 JOIN pg_stat_activity a ON a.pid = l.pid
                 JOIN pg_class c ON c.oid = l.relation
@@ -218,14 +219,16 @@ def _blockers(conn) -> str | None:
                 WHERE l.granted AND l.locktype = 'relation' AND a.pid <> %s
                   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
                   AND a.application_name NOT LIKE 'supatasks%%'
-                ORDER BY 5 NULLS LAST LIMIT 3
+                GROUP BY a.pid, a.usename, a.application_name, a.state, a.xact_start, a.query
+                ORDER BY a.xact_start NULLS LAST LIMIT 3
                 """, (conn.info.backend_pid,)).fetchall()
     except Exception:
         return None
     if not rows:
         return None
     parts = [f"pid {pid} ({user}, {app or 'no application name'}, {state}, transaction since {since} UTC) "
-             f"holds a lock on {rel}; its last query: {query!r}" for pid, user, app, state, since, query, rel in rows]
+             f"holds {'locks' if ', ' in rels else 'a lock'} on {rels}; its last query: {query!r}"
+             for pid, user, app, state, since, query, rels in rows]
     return "blocked by " + "; ".join(parts)
 
 

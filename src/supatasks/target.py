@@ -54,7 +54,7 @@ def open_target(project: Project, env: str | None = None, *, start: bool = True,
     """Resolve `env` (default SUPATASKS_ENV, else local); start the embedded server if it is the target."""
     profile = load_profile(project, env)
     db = profile.database()
-    for message in profile.security_warnings(project.root):
+    for message in profile.file_warnings() + profile.security_warnings(project.root):
         warn(message)
     if db is not None:
         return Target(project, profile, db, embedded=False)

@@ -39,9 +39,12 @@ def up(c, env=None, dry_run=False, include_all=False, engine="supatasks", json=F
     from .engines import require_engine, run_cli_up
 
     require_engine(engine)
+    retries = _retries(retries)
     target = open_target(find_project(), env)
     if not target.profile.is_local:  # a shared database: the push workflow (plan, confirm, apply)
         from .push import run_push
+        if retries is not None:  # the option overrides the profile's SUPATASKS_LOCK_RETRIES
+            target.profile.values["SUPATASKS_LOCK_RETRIES"] = str(retries)
         run_push(target, dry_run=dry_run, json=json, include_all=include_all, engine=engine, yes=yes,
                  confirm=confirm, skip_lint=skip_lint)
         return
@@ -49,7 +52,7 @@ def up(c, env=None, dry_run=False, include_all=False, engine="supatasks", json=F
         run_cli_up(target, include_all)
         return
     result = migrate_up(target, include_all=include_all, dry_run=dry_run, reporter=LineReporter(quiet=json),
-                        retries=None if retries is None else int(retries))
+                        retries=retries)
     names = [p.migration.filename for p in (result.prepared if dry_run else result.applied)]
     if json:
         print_json({"env": target.name, "dry_run": dry_run, "pending" if dry_run else "applied": names})
@@ -61,6 +64,21 @@ def up(c, env=None, dry_run=False, include_all=False, engine="supatasks", json=F
             out(f"  {name}")
     else:
         out(f"{target.describe()}: applied {len(names)} migration(s)")
+
+
+def _retries(value) -> int | None:
+    """--retries: a whole number, 0 or more (a negative count would skip the migration altogether)."""
+    from ..errors import ConfigError
+
+    if value is None:
+        return None
+    try:
+        count = int(str(value).strip())
+    except ValueError:
+        raise ConfigError(f"--retries={value!r}: expected a whole number (0 or more)") from None
+    if count < 0:
+        raise ConfigError(f"--retries={value!r}: must not be negative")
+    return count
 
 
 @db_task(help={"env": ENV_HELP, "json": JSON_HELP})

@@ -6,6 +6,7 @@ from .edge import ENV_HELP, JSON_HELP, db_task
 
 YES_HELP = "Consent without a terminal (not enough for protected profiles such as production)."
 CONFIRM_HELP = "For protected profiles: the project ref (or profile name), as consent without a terminal."
+SKIP_LINT_HELP = "Push even though db.lint finds errors in the files to push (recorded in the audit log)."
 
 
 @db_task(help={
@@ -17,9 +18,10 @@ CONFIRM_HELP = "For protected profiles: the project ref (or profile name), as co
     "engine": "Who applies after supatasks' plan and confirmation: 'supatasks' (default) or 'cli'.",
     "yes": YES_HELP,
     "confirm": CONFIRM_HELP,
+    "skip_lint": SKIP_LINT_HELP,
 })
 def push(c, env=None, dry_run=False, json=False, include_all=False, include_seed=False, engine="supatasks",
-         yes=False, confirm=None):
+         yes=False, confirm=None, skip_lint=False):
     """Plan, confirm and apply pending migrations to a profile (e.g. --env=staging)."""
     from ..project import find_project
     from ..target import open_target
@@ -28,11 +30,11 @@ def push(c, env=None, dry_run=False, json=False, include_all=False, include_seed
     require_engine(engine)
     target = open_target(find_project(), env)
     run_push(target, dry_run=dry_run, json=json, include_all=include_all, include_seed=include_seed,
-             engine=engine, yes=yes, confirm=confirm)
+             engine=engine, yes=yes, confirm=confirm, skip_lint=skip_lint)
 
 
 def run_push(target, *, dry_run=False, json=False, include_all=False, include_seed=False, engine="supatasks",
-             yes=False, confirm=None):
+             yes=False, confirm=None, skip_lint=False):
     """Plan, print, confirm, apply: shared by db.push and db.up on a non-local profile."""
     from .. import audit, supabase_cli
     from ..confirmation import Consent, confirm_write
@@ -40,9 +42,12 @@ def run_push(target, *, dry_run=False, json=False, include_all=False, include_se
     from ..push import apply_push, plan_push, record_cli_push
     from .console import LineReporter, err, out, print_json
 
+    from .checks import push_lint_gate
+
     plan = plan_push(target, include_all=include_all, include_seed=include_seed)
     if json:
         print_json(plan.as_dict())
+    gate = push_lint_gate(target, plan, skip_lint=skip_lint, dry_run=dry_run, show=err if json else out)
     if dry_run:
         if not json:
             out(plan.summary())
@@ -61,10 +66,10 @@ def run_push(target, *, dry_run=False, json=False, include_all=False, include_se
         result = supabase_cli.db_push(target.project, target.db, include_all=include_all,
                                       include_seed=include_seed)
         (err if json else out)((result.stdout + result.stderr).strip())
-        versions = record_cli_push(plan, batch)
+        versions = record_cli_push(plan, batch, details=gate)
         (err if json else out)(f"pushed {len(versions)} migration(s) with the Supabase CLI")
         return
-    applied = apply_push(plan, LineReporter(quiet=json), batch)
+    applied = apply_push(plan, LineReporter(quiet=json), batch, details=gate)
     (err if json else out)(f"pushed {len(applied)} migration(s) to {target.describe()}"
                            + (f", ran {len(plan.seeds)} seed file(s)" if plan.seeds else ""))
 

@@ -1,0 +1,233 @@
+"""Checks before shipping: lint, check on a scratch database, and looking at a profile's schema."""
+
+from __future__ import annotations
+
+from .edge import ENV_HELP, JSON_HELP, db_task
+
+
+@db_task(help={
+    "json": JSON_HELP + " The shape is src/supatasks/schemas/lint-report.schema.json.",
+    "changed": "Lint only files changed against the git base (committed since it, staged, unstaged, untracked).",
+    "base": "The git base for --changed (default: origin/main if it exists, else HEAD).",
+    "no_squawk": "Skip squawk's locking and unsafe-operation checks.",
+})
+def lint(c, json=False, changed=False, base=None, no_squawk=False):
+    """Lint the migrations: idempotency, RLS, down files, layout, transactions, plus squawk. Exit 1 on errors."""
+    from invoke import Exit
+
+    from ..lint import changed_files, lint_project
+    from ..project import find_project
+    from .console import err, print_json
+
+    project = find_project()
+    only = None
+    if changed or base:
+        used, only = changed_files(project, base)
+        if not json:
+            err(f"linting files changed against {used}: {len(only)} changed under supabase/")
+    report = lint_project(project, only=only, use_squawk=not no_squawk)
+    if json:
+        print_json(report.as_dict())
+    else:
+        print_lint_report(report)
+    if not report.ok:
+        raise Exit(code=1)
+
+
+def print_lint_report(report, write=None) -> None:
+    from .console import out, table
+
+    write = write or out
+    if report.findings:
+        table("lint findings", ["where", "severity", "rule", "problem → fix"],
+              [[_short_location(f), f.severity, f.rule if f.source == "supatasks" else f"squawk {f.rule}",
+                f"{f.message}\n→ {f.fix}"] for f in report.findings])
+    write(("lint clean: " if not report.findings else "lint: ") + report.summary())
+
+
+def push_lint_gate(target, plan, *, skip_lint: bool, dry_run: bool, show) -> dict:
+    """db.push's gate: lint the files it would ship (pending migrations, their down files, layout problems).
+
+    Errors refuse the push unless `skip_lint` (a dry run only reports them). Returns the audit details."""
+    if plan.empty:
+        return {}
+    if skip_lint:
+        show("lint skipped (--skip-lint); recorded in the audit log")
+        return {"lint": {"skipped": True}}
+    from ..errors import Refused
+    from ..lint import lint_project
+    from ..migration_files import down_file_for, scan_migrations
+
+    project = target.project
+    only = {p.migration.path for p in plan.prepared}
+    only |= {down for p in plan.prepared if (down := down_file_for(project, p.migration)) is not None}
+    only |= {problem.path for problem in scan_migrations(project).problems}
+    report = lint_project(project, only=only)
+    details = {"lint": {"skipped": False, "errors": report.errors, "warnings": report.warnings,
+                        "files": len(report.files)}}
+    if report.findings:
+        for f in report.findings:
+            show(f"  {f.location}: {f.severity} {f.rule}: {f.message}")
+        show(f"lint of the files to push: {report.summary()}")
+    if report.errors and not dry_run:
+        raise Refused(f"lint found {report.errors} error(s) in the files to push: fix them (inv db.lint), or pass "
+                      "--skip-lint to push anyway (recorded in the audit log); nothing was changed")
+    return details
+
+
+@db_task(help={
+    "json": JSON_HELP,
+    "keep": "Keep the scratch database afterwards (its name is printed) to look around in it.",
+})
+def check(c, json=False, keep=False):
+    """Apply every migration on a scratch local database: idempotency, up→down→up, seeds twice. Exit 1 on failure."""
+    from invoke import Exit
+
+    from ..check import MigrationCheck, run_check
+    from ..project import find_project
+    from .console import err, out, print_json
+
+    write = err if json else out
+
+    def line(item) -> None:
+        detail = ""
+        if isinstance(item, MigrationCheck) and item.applied:
+            trip = "no down file" if item.round_trip is None else (
+                "up→down→up ok" if item.round_trip["ok"] else "up→down→up FAILED")
+            rerun = "idempotent" if item.rerun["ok"] else "NOT idempotent"
+            detail = f"applied {item.seconds:.2f}s, re-run {rerun}, {trip}"
+        elif not isinstance(item, MigrationCheck) and item.rerun is not None:
+            detail = "second run " + ("idempotent" if item.rerun["ok"] else "NOT idempotent")
+        write(f"  {item.status:<7} {item.file}" + (f"  ({detail})" if detail else ""))
+        for problem in item.problems():
+            write(f"          {problem}")
+
+    report = run_check(find_project(), keep=keep, on_migration=line, on_seed=line, note=err)
+    if json:
+        print_json(report.as_dict())
+    else:
+        out(report.summary())
+        if keep:
+            out(f"kept the scratch database {report.database} on {report.server}")
+    if not report.ok:
+        raise Exit(code=1)
+
+
+@db_task(help={"env": ENV_HELP, "json": JSON_HELP,
+               "schema": "Schemas to list, comma-separated (default: public)."})
+def tables(c, env=None, json=False, schema="public"):
+    """List the tables of a profile with their row level security state and row estimates."""
+    from ..inspect_schema import list_tables
+    from ..project import find_project
+    from ..target import open_target
+    from .console import out, print_json, table
+
+    target = open_target(find_project(), env)
+    schemas = [s.strip() for s in schema.split(",") if s.strip()]
+    with target.connect() as conn:
+        rows = list_tables(conn, schemas)
+    if json:
+        print_json({"env": target.name, "schemas": schemas, "tables": rows})
+        return
+    table(f"tables on {target.describe()}", ["table", "RLS", "policies", "rows (est.)", "size"],
+          [[f"{r['schema']}.{r['name']}", _rls(r), r["policies"],
+            "unknown" if r["row_estimate"] is None else r["row_estimate"], _size(r["bytes"])] for r in rows])
+    unprotected = [f"{r['schema']}.{r['name']}" for r in rows if not r["rls"]]
+    if unprotected:
+        out(f"without row level security: {', '.join(unprotected)}")
+
+
+@db_task(help={"table": "The table: name or schema.name (default schema: the search path, i.e. public).",
+               "env": ENV_HELP, "json": JSON_HELP})
+def describe(c, table, env=None, json=False):
+    """Show a table's columns (type, nullability, default), indexes, constraints, policies and triggers."""
+    from ..inspect_schema import describe_table
+    from ..project import find_project
+    from ..target import open_target
+    from .console import out, print_json
+    from .console import table as print_table
+
+    target = open_target(find_project(), env)
+    with target.connect() as conn:
+        info = describe_table(conn, table)
+    if json:
+        print_json({"env": target.name, **info})
+        return
+    name = f"{info['schema']}.{info['name']}"
+    out(f"{name} on {target.describe()}: RLS {_rls(info)}, "
+        f"rows (est.) {'unknown' if info['row_estimate'] is None else info['row_estimate']}")
+    print_table("columns", ["column", "type", "nullable", "default"],
+                [[col["name"], col["type"], "yes" if col["nullable"] else "no",
+                  col["default"] or (f"identity ({col['identity']})" if col["identity"] else "")]
+                 for col in info["columns"]])
+    if info["indexes"]:
+        print_table("indexes", ["index", "definition"], [[i["name"], i["definition"]] for i in info["indexes"]])
+    if info["constraints"]:
+        print_table("constraints", ["constraint", "type", "definition"],
+                    [[k["name"], k["type"], k["definition"]] for k in info["constraints"]])
+    if info["policies"]:
+        print_table("policies", ["policy", "command", "roles", "using", "with check"],
+                    [[p["name"], f"{p['command']} ({p['permissive'].lower()})", ", ".join(p["roles"]), p["using"],
+                      p["with_check"]] for p in info["policies"]])
+    else:
+        out("policies: none" + (" — with RLS enabled, only the service role and owners get rows"
+                                if info["rls"] else ""))
+    if info["triggers"]:
+        print_table("triggers", ["trigger", "definition"], [[t["name"], t["definition"]] for t in info["triggers"]])
+
+
+@db_task(help={"env": ENV_HELP, "against": "The profile to compare with, e.g. production.", "json": JSON_HELP,
+               "schema": "Compare only these schemas, comma-separated (default: all but system schemas)."})
+def diff(c, env=None, against=None, json=False, schema=None):
+    """Schema differences between two profiles (e.g. --env=staging --against=production). Exit 1 if any."""
+    from invoke import Exit
+
+    from ..errors import ConfigError
+    from ..inspect_schema import schema_diff
+    from ..project import find_project
+    from ..target import open_target
+    from .console import out, print_json, table
+
+    if not against:
+        raise ConfigError("--against=PROFILE is required (the profile to compare --env with)")
+    project = find_project()
+    left, right = open_target(project, env), open_target(project, against)
+    schemas = [s.strip() for s in schema.split(",") if s.strip()] if schema else None
+    with left.connect() as a, right.connect() as b:
+        changes = schema_diff(a, b, schemas)
+    if json:
+        print_json({"env": left.name, "against": right.name, "schemas": schemas, "identical": not changes,
+                    "differences": changes})
+    elif not changes:
+        out(f"no schema differences between {left.name} and {right.name}")
+    else:
+        marks = {"added": f"only in {left.name}", "removed": f"only in {right.name}", "changed": "differs"}
+        table(f"schema: {left.name} vs {right.name}", ["", "kind", "name", left.name, right.name],
+              [[marks[ch["change"]], ch["kind"], ch["name"], ch["after"], ch["before"]] for ch in changes])
+        out(f"{len(changes)} difference(s) between {left.name} and {right.name}")
+    if changes:
+        raise Exit(code=1)
+
+
+def _short_location(f) -> str:
+    """The file name (migrations/ and rollbacks/ files are told apart by .down.sql) and line."""
+    if f.file is None:
+        return "(project)"
+    name = f.file.rsplit("/", 1)[-1]
+    return name + (f":{f.line}" if f.line else "")
+
+
+def _rls(row: dict) -> str:
+    if not row["rls"]:
+        return "off"
+    return "on (forced)" if row["rls_forced"] else "on"
+
+
+def _size(size: int | None) -> str:
+    if size is None:
+        return ""
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return ""
