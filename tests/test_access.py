@@ -82,7 +82,7 @@ def test_psql_gets_the_password_through_the_environment_only(tmp_path, pw_server
 
 
 @pytest.mark.parametrize("where", WHERE)
-def test_pg_dump_gets_the_password_through_the_environment_only(tmp_path, pw_server, where):
+def test_pg_dump_and_pg_restore_get_the_password_through_the_environment_only(tmp_path, pw_server, where):
     url = create_database_pw(pw_server)
     staging_project(tmp_path, url, where)
     proc = spawn(["db.backup", "--env=staging", "--output", str(tmp_path / "b.dump")], tmp_path)
@@ -92,6 +92,12 @@ def test_pg_dump_gets_the_password_through_the_environment_only(tmp_path, pw_ser
     assert "pg_dump" in watcher.programs()
     assert_no_secret_in_arguments(watcher)
     assert SECRET.encode() not in (tmp_path / "b.dump").read_bytes()
+    proc = spawn(["db.restore", str(tmp_path / "b.dump"), "--env=staging", "--yes"], tmp_path)
+    with ProcessWatcher(proc.pid) as watcher:
+        out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, out + err
+    assert {"pg_restore", "pg_dump"} <= watcher.programs()  # the safety backup, then the restore
+    assert_no_secret_in_arguments(watcher)
 
 
 @pytest.mark.parametrize("where", WHERE)
@@ -234,11 +240,11 @@ def test_production_writes_are_impossible_without_the_typed_ref(production, task
 def test_production_without_consent_or_with_a_terminal_wants_the_ref_typed(tmp_path, pw_server):
     root, url = build_production(tmp_path, pw_server)
     before = state(url)
-    for consent in ([], ["--confirm=production"], ["--confirm="]):  # no terminal; near misses
+    for consent in ([], ["--confirm=production"]):  # no terminal; the profile name where a ref is set
         result = run_supatasks(["db.push", "--env=production", *consent], root)
         assert result.returncode == 2 and "nothing was changed" in one_error_line(result.stderr)
     assert state(url) == before
-    for answer in ("y", "yes", "production", REF.upper(), ""):
+    for answer in ("y", REF.upper()):
         child = pexpect.spawn(SUPATASKS, ["db.push", "--env=production"], cwd=str(root), env=clean_env(),
                               encoding="utf-8", timeout=60)
         child.expect(f"Type '{REF}' to confirm the write to production: ")

@@ -144,7 +144,81 @@ def test_kill_9_at_random_moments_leaves_history_matching_schema(project200, pg_
     run.run(trial)
 
 
+def test_kill_9_during_a_long_statement_the_server_rolls_back_within_seconds(tmp_path, db_url):
+    """Without a check the server finishes the running statement first (here 30 s) while holding the
+    migration's locks and the migration lock; supatasks asks it to watch the client (PostgreSQL 14+)."""
+    make_project(tmp_path, {"20260101000001_slow.sql": "CREATE TABLE public.slow (id int);\nSELECT pg_sleep(30);\n"})
+    proc = spawn(["db.up"], tmp_path, {"SUPABASE_DB_URL": db_url})
+    try:
+        wait_until(lambda: proc.poll() is not None or sleeping_backends(db_url), timeout=60, what="the migration")
+        assert proc.poll() is None, proc.communicate()
+    finally:
+        proc.kill()
+        proc.communicate(timeout=30)
+    began = time.monotonic()
+    wait_for_sessions_to_end(db_url, timeout=10)
+    assert time.monotonic() - began < 5
+    assert migration_lock_holders(db_url) == [] and history_versions(db_url) == []
+    assert rows(db_url, "SELECT to_regclass('public.slow')") == [(None,)]
+    (tmp_path / "supabase/migrations/20260101000001_slow.sql").write_text("CREATE TABLE public.slow (id int);\n")
+    again = run_supatasks(["db.up"], tmp_path, {"SUPABASE_DB_URL": db_url, "SUPATASKS_LOCK_WAIT": "0"})
+    assert again.returncode == 0, again.stderr
+
+
 # -- Ctrl-C ---------------------------------------------------------------------------------------
+
+def test_ctrl_c_at_random_moments_of_a_200_migration_run(project200, pg_server, reference):
+    """SIGINT once the run is under way (the task has connected): exit 130 with the one-line message, the
+    current migration rolled back, the session and the lock gone at once, the next run completes."""
+    seconds, expected_fingerprint = reference
+    rng = random.Random(int(time.time()) + 1)
+    count = trials(full=20, ci=2)
+    landed: list[int] = []
+    inside: list[bool] = []  # did the interrupt roll back an open transaction?
+    run = TrialRun(f"Ctrl-C (SIGINT) at a random moment of a {COUNT}-migration `supatasks db.up`", count)
+    run.extra = {"history_at_interrupt": landed, "interrupts_inside_a_transaction": inside}
+
+    def trial(number: int) -> None:
+        url = new_database(pg_server)
+        proc = spawn(["db.up"], project200, {"SUPABASE_DB_URL": url})
+        target = rng.randint(1, COUNT - 1)
+        try:
+            with connect(url) as probe:
+                def reached():
+                    if proc.poll() is not None:
+                        return True
+                    if probe.execute("SELECT to_regclass('supabase_migrations.schema_migrations')"
+                                     ).fetchone()[0] is None:
+                        return False
+                    return probe.execute("SELECT count(*) FROM supabase_migrations.schema_migrations"
+                                         ).fetchone()[0] >= target
+                wait_until(reached, timeout=120, interval=0.005, what=f"{target} migrations")
+            time.sleep(rng.uniform(0, 0.02))
+            began = time.monotonic()
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=30)
+            took = time.monotonic() - began
+        finally:
+            proc.kill()
+        assert "Traceback" not in err, err
+        if proc.returncode == 0:  # it finished first
+            assert history_versions(url) == [version(k) for k in range(1, COUNT + 1)]
+            return
+        assert proc.returncode == 130, (proc.returncode, err)
+        assert err.strip().splitlines()[-1] == INTERRUPTED, err
+        assert took < 6, f"took {took:.1f}s to stop"
+        wait_for_sessions_to_end(url, timeout=5)
+        inside.append(rows(url, "SELECT xact_rollback > 0 FROM pg_stat_database WHERE datname = current_database()"
+                           )[0][0])
+        landed.append(len(check_consistent(url)))
+        again = run_supatasks(["db.up"], project200, {"SUPABASE_DB_URL": url, "SUPATASKS_LOCK_WAIT": "0"})
+        assert again.returncode == 0, again.stderr
+        check_consistent(url)
+        with connect(url) as conn:
+            assert fingerprint(snapshot(conn)) == expected_fingerprint
+
+    run.run(trial)
+
 
 SLOW_BODY = ("CREATE TABLE IF NOT EXISTS public.b (id bigint);\nALTER TABLE public.b ENABLE ROW LEVEL SECURITY;\n"
              "INSERT INTO public.b VALUES (1);\nSELECT pg_sleep(30);\n")

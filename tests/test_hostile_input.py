@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import shutil
 import tempfile
+import time
 import uuid
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -20,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from projects import make_project, run_supatasks
-from reliability import connect, history_versions, one_error_line, rows
+from reliability import connect, history_versions, one_error_line, record, rows, trials
 from supatasks.errors import SupatasksError
 from supatasks.history import HistoryRow
 from supatasks.migration_files import scan_migrations
@@ -33,7 +36,7 @@ try:
 except ImportError:  # pragma: no cover - lint arrives with issue 5
     lint_module = None
 
-HYPOTHESIS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+HYPOTHESIS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def no_traceback(result) -> None:
@@ -66,38 +69,57 @@ def write_files(root: Path, files: dict[str, bytes]) -> Project:
     return Project(root)
 
 
-@settings(max_examples=120, **HYPOTHESIS)
-@given(files=st.dictionaries(file_names, contents, max_size=6))
-def test_scan_status_lint_and_prepare_never_raise_anything_but_one_line_errors(files):
+def test_scan_status_lint_and_prepare_never_raise_anything_but_one_line_errors():
     from supatasks.runner import prepare
 
-    with tempfile.TemporaryDirectory() as tmp:
-        project = write_files(Path(tmp), files)
-        scan = scan_migrations(project)
-        # db.status with nothing applied, then with everything "applied" (the contents are read for drift)
-        assert len(status_rows(project, scan, [])) == len(scan.migrations)
-        applied = [HistoryRow(m.version, m.name, ["SELECT 1"]) for m in scan.migrations]
-        try:
-            status_rows(project, scan, applied)
-        except SupatasksError as exc:
-            assert "\n" not in str(exc).strip()
-        # What db.up does before it runs anything: read, decode, split, validate each file.
-        for migration in scan.migrations:
+    seen = Counter()
+
+    @settings(max_examples=trials(full=1000, ci=120), **HYPOTHESIS)
+    @given(files=st.dictionaries(file_names, contents, max_size=6))
+    def prop(files):
+        seen["examples"] += 1
+        with tempfile.TemporaryDirectory() as tmp:
+            project = write_files(Path(tmp), files)
+            scan = scan_migrations(project)
+            # db.status with nothing applied, then with everything "applied" (the contents are read for drift)
+            assert len(status_rows(project, scan, [])) == len(scan.migrations)
+            applied = [HistoryRow(m.version, m.name, ["SELECT 1"]) for m in scan.migrations]
             try:
-                prepared = prepare(migration, project.relative(migration.path))
+                status_rows(project, scan, applied)
             except SupatasksError as exc:
-                assert str(exc).startswith(project.relative(migration.path) + ":") or \
-                    str(exc).startswith(str(migration.path)), str(exc)
-                continue
-            assert all(s.text for s in prepared.statements)  # empty pieces are dropped
-        # The CLI's rule, and only it, makes a migration: digits, '_', anything, '.sql', top level.
-        import re
-        expected = {n for n in files if re.fullmatch(r"([0-9]+)_(.*)\.sql", n) and not n.endswith("_down.sql")}
-        assert {m.filename for m in scan.migrations} | {p.path.name for p in scan.problems
-                                                         if p.kind == "duplicate-version"} == expected
-        if lint_module is not None:
-            report = lint_module.lint_project(project, use_squawk=False)
-            assert isinstance(report.findings, list)
+                assert "\n" not in str(exc).strip()
+            # What db.up does before it runs anything: read, decode, split, validate each file.
+            for migration in scan.migrations:
+                try:
+                    prepared = prepare(migration, project.relative(migration.path))
+                except SupatasksError as exc:
+                    assert str(exc).startswith(project.relative(migration.path) + ":") or \
+                        str(exc).startswith(str(migration.path)), str(exc)
+                    continue
+                assert all(s.text for s in prepared.statements)  # empty pieces are dropped
+            # The CLI's rule, and only it, makes a migration: digits, '_', anything, '.sql', top level.
+            expected = {n for n in files if re.fullmatch(r"([0-9]+)_(.*)\.sql", n) and not n.endswith("_down.sql")}
+            assert {m.filename for m in scan.migrations} | {p.path.name for p in scan.problems
+                                                             if p.kind == "duplicate-version"} == expected
+            if lint_module is not None:
+                report = lint_module.lint_project(project, use_squawk=False)
+                assert isinstance(report.findings, list)
+
+    recorded("hostile input: hypothesis file names and contents through scan (db.status), status rows, "
+             "prepare (read, decode, split, validate) and db.lint", prop, seen)
+
+
+def recorded(scenario: str, prop, seen: Counter) -> None:
+    """Run a hypothesis property and record how many examples it ran (the figures of docs/reliability.md)."""
+    began = time.monotonic()
+    failures: list[str] = []
+    try:
+        prop()
+    except Exception as exc:
+        failures.append(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        raise
+    finally:
+        record(scenario, seen["examples"], failures, time.monotonic() - began)
 
 
 def test_lint_is_covered_or_skipped_visibly():
@@ -137,7 +159,7 @@ def scratch_db(pg_server, monkeypatch):
 
     url = new_database(pg_server)
     for key in list(os.environ):
-        if key.startswith(("SUPABASE_", "SUPATASKS_")):
+        if key.startswith(("SUPABASE_", "SUPATASKS_")) and not key.startswith("SUPATASKS_RELIABILITY"):
             monkeypatch.delenv(key)
     monkeypatch.setenv("SUPABASE_DB_URL", url)
     with connect(url) as conn:
@@ -147,39 +169,47 @@ def scratch_db(pg_server, monkeypatch):
     return url
 
 
-@settings(max_examples=60, **HYPOTHESIS)
-@given(data=migration_bodies())
-def test_db_up_applies_a_file_whole_or_not_at_all(scratch_db, data):
+def test_db_up_applies_a_file_whole_or_not_at_all(scratch_db):
     from supatasks.migrate import migrate_up
+    from supatasks.sqlsplit import history_statements
     from supatasks.target import open_target
 
-    table = "t" + uuid.uuid4().hex[:8]
-    data = data.replace(b"{t}", table.encode())
-    with connect(scratch_db) as conn:  # a clean slate for each example
-        conn.execute("DROP SCHEMA h CASCADE; CREATE SCHEMA h")
-        if conn.execute("SELECT to_regclass('supabase_migrations.schema_migrations')").fetchone()[0]:
-            conn.execute("DELETE FROM supabase_migrations.schema_migrations")
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        make_project(root, {"20260101000001_m.sql": data})
-        target = open_target(Project(root), warn=lambda _: None)
-        with connect(scratch_db) as conn:
-            before = snapshot(conn)
-        try:
-            migrate_up(target)
-            failed = None
-        except SupatasksError as exc:
-            failed = exc
-        with connect(scratch_db) as conn:
-            after = snapshot(conn)
-        if failed is None:
-            assert history_versions(scratch_db) == ["20260101000001"]
-            assert rows(scratch_db, "SELECT statements FROM supabase_migrations.schema_migrations") != []
-        else:
-            assert history_versions(scratch_db) == [], failed
-            assert after == before, f"partial write after: {failed}"
-            assert str(failed).startswith("supabase/migrations/20260101000001_m.sql") or \
-                "20260101000001_m.sql" in str(failed).splitlines()[0], str(failed)
+    seen = Counter()
+
+    @settings(max_examples=trials(full=400, ci=60), **HYPOTHESIS)
+    @given(data=migration_bodies())
+    def prop(data):
+        seen["examples"] += 1
+        table = "t" + uuid.uuid4().hex[:8]
+        data = data.replace(b"{t}", table.encode())
+        with connect(scratch_db) as conn:  # a clean slate for each example
+            conn.execute("DROP SCHEMA h CASCADE; CREATE SCHEMA h")
+            if conn.execute("SELECT to_regclass('supabase_migrations.schema_migrations')").fetchone()[0]:
+                conn.execute("DELETE FROM supabase_migrations.schema_migrations")
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            make_project(root, {"20260101000001_m.sql": data})
+            target = open_target(Project(root), warn=lambda _: None)
+            with connect(scratch_db) as conn:
+                before = snapshot(conn)
+            try:
+                migrate_up(target)
+                failed = None
+            except SupatasksError as exc:
+                failed = exc
+            with connect(scratch_db) as conn:
+                after = snapshot(conn)
+            if failed is None:
+                assert history_versions(scratch_db) == ["20260101000001"]
+                assert rows(scratch_db, "SELECT statements FROM supabase_migrations.schema_migrations") == [
+                    (history_statements(data.decode()),)]
+            else:
+                assert history_versions(scratch_db) == [], failed
+                assert after == before, f"partial write after: {failed}"
+                assert "20260101000001_m.sql" in str(failed).splitlines()[0], str(failed)
+
+    recorded("hostile input: hypothesis migration bodies (valid and failing statements, BOM, CRLF, invalid "
+             "bytes, NUL, transaction control) through db.up: applied whole or not at all", prop, seen)
 
 
 # -- fixed cases through the real command line ------------------------------------------------------------

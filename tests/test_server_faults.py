@@ -2,7 +2,7 @@
 
 The restart runs on a server of this module's own (fast shutdown, `pg_ctl stop -m fast`, then start), so
 the shared servers of the suite are not disturbed. Trials: SUPATASKS_RELIABILITY_TRIALS (default 2;
-`full` = 10). Connection faults: each gives one `error:` line within the connect timeout — a black hole
+`full` = 20). Connection faults: each gives one `error:` line within the connect timeout — a black hole
 on the loopback interface (accepting and never answering, or never accepting), a refused port, a wrong
 password, a host name that cannot be resolved, TLS required by a server without TLS.
 """
@@ -52,7 +52,7 @@ def test_server_restart_mid_push_names_the_migration_and_a_rerun_completes(tmp_p
     files = {f"{version(k)}_m{k}.sql": migration(k) for k in range(1, COUNT + 1)}
     make_project(tmp_path, files)
     stopped_at: list[int] = []
-    count = trials(full=10, ci=2)
+    count = trials(full=20, ci=2)
     run = TrialRun(f"server restart (fast shutdown) during `supatasks db.push` of {COUNT} migrations", count)
     run.extra = {"history_at_restart": stopped_at}
 

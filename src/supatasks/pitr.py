@@ -87,9 +87,10 @@ class RestorePoint:
 
     def describe(self) -> list[str]:
         lines = [f"Restore point: {stamp(self.at)} — unix {self.unix}",
-                 f"  = {self.margin_used:g}s before {self.chosen} started to apply ({stamp(self.chosen_started)})"]
+                 f"  = {round(self.margin_used, 1):g}s before {self.chosen} started to apply, at "
+                 f"{stamp(self.chosen_started)}"]
         if self.previous:
-            lines.append(f"  keeps {self.previous}, applied before it (finished {stamp(self.previous_finished)})")
+            lines.append(f"  keeps {self.previous}, which finished applying at {stamp(self.previous_finished)}")
         if self.note:
             lines.append(f"  note: {self.note}")
         lines.append("  (times are the clock of the machine that applied the migration; the margin allows for "
