@@ -158,7 +158,7 @@ def run_check(project: Project, *, keep: bool = False, on_migration=lambda m: No
               note=lambda message: None) -> CheckReport:
     """Check every migration and seed on a scratch database of the local server; it is dropped afterwards
     unless `keep`."""
-    from .reset import maintenance_database
+    from .reset import ensure_base_template, maintenance_database
     from .seeding import seed_files
     from .target import open_target
 
@@ -177,7 +177,7 @@ def run_check(project: Project, *, keep: bool = False, on_migration=lambda m: No
     name = SCRATCH_PREFIX + uuid.uuid4().hex[:12]
     report = CheckReport(target.describe(), name, kept=keep)
     with target.connect(database=maintenance_database(target.db.database)) as maint:
-        base = _bootstrap_template(target, maint, note)
+        base = ensure_base_template(target, maint, note)
         admin.clone_database(maint, base, name)
         try:
             with target.connect(database=name) as conn:
@@ -253,25 +253,6 @@ def _loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
-
-
-def _bootstrap_template(target, maint, note) -> str:
-    """The bootstrapped template database db.reset uses, created here if it is missing."""
-    from .bootstrap import BOOTSTRAP_VERSION, apply_bootstrap
-    from .reset import BASE_PREFIX, RESET_LOCK_KEY
-
-    base = BASE_PREFIX + BOOTSTRAP_VERSION
-    maint.execute("SELECT pg_advisory_lock(%s)", (RESET_LOCK_KEY,))
-    try:
-        if not admin.database_exists(maint, base):
-            note("preparing the Supabase bootstrap (roles, auth, storage, extensions)")
-            admin.create_database(maint, base)
-            with target.connect(database=base) as conn:
-                apply_bootstrap(conn)
-            admin.mark_template(maint, base)
-    finally:
-        maint.execute("SELECT pg_advisory_unlock(%s)", (RESET_LOCK_KEY,))
-    return base
 
 
 # -- migrations -------------------------------------------------------------------------------------------

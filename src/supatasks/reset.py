@@ -47,10 +47,26 @@ def maintenance_database(name: str) -> str:
     return "template1" if name == "postgres" else "postgres"
 
 
-def reset_database(target: Target, reporter: Reporter | None = None, use_cache: bool = True) -> ResetResult:
-    """Drop and rebuild the target database. Only for servers where supatasks may drop databases."""
+def ensure_base_template(target: Target, maint, note=lambda message: None) -> str:
+    """The bootstrapped template database (Supabase roles, schemas, extensions), created if missing."""
     from .bootstrap import BOOTSTRAP_VERSION, apply_bootstrap
 
+    base = BASE_PREFIX + BOOTSTRAP_VERSION
+    maint.execute("SELECT pg_advisory_lock(%s)", (RESET_LOCK_KEY,))  # re-entrant within one session
+    try:
+        if not admin.database_exists(maint, base):
+            note("preparing the Supabase bootstrap (roles, auth, storage, extensions)")
+            admin.create_database(maint, base)
+            with target.connect(database=base) as conn:
+                apply_bootstrap(conn)
+            admin.mark_template(maint, base)
+    finally:
+        maint.execute("SELECT pg_advisory_unlock(%s)", (RESET_LOCK_KEY,))
+    return base
+
+
+def reset_database(target: Target, reporter: Reporter | None = None, use_cache: bool = True) -> ResetResult:
+    """Drop and rebuild the target database. Only for servers where supatasks may drop databases."""
     reporter = reporter or Reporter()
     began, started_at = time.perf_counter(), audit.utcnow()
     project = target.project
@@ -68,13 +84,7 @@ def reset_database(target: Target, reporter: Reporter | None = None, use_cache: 
             hit = True
         else:
             prepared = [prepare(m, project.relative(m.path)) for m in scan.migrations]
-            base = BASE_PREFIX + BOOTSTRAP_VERSION
-            if not admin.database_exists(maint, base):
-                reporter.note("preparing the Supabase bootstrap (roles, auth, storage, extensions)")
-                admin.create_database(maint, base)
-                with target.connect(database=base) as conn:
-                    apply_bootstrap(conn)
-                admin.mark_template(maint, base)
+            base = ensure_base_template(target, maint, reporter.note)
             admin.clone_database(maint, base, name)
             with target.connect() as conn:
                 apply_migrations(conn, prepared, SessionSettings(), reporter)
