@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -79,10 +80,17 @@ def clean_env(env: dict[str, str] | None = None) -> dict[str, str]:
     return full
 
 
+def _default_sigint() -> None:
+    # A test run started in the background (nohup, `&` in a script) inherits SIGINT ignored, and so would
+    # every child: give supatasks the disposition a terminal gives it, so Ctrl-C tests test something.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def spawn(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
     """Start the real `supatasks` console script without waiting for it."""
     return subprocess.Popen([SUPATASKS, *args], cwd=cwd, env=clean_env(env), stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_default_sigint)
 
 
 def new_database(server) -> str:

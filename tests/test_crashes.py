@@ -175,8 +175,10 @@ def test_ctrl_c_at_random_moments_of_a_200_migration_run(project200, pg_server, 
     count = trials(full=20, ci=2)
     landed: list[int] = []
     inside: list[bool] = []  # did the interrupt roll back an open transaction?
+    finished_first: list[int] = []
     run = TrialRun(f"Ctrl-C (SIGINT) at a random moment of a {COUNT}-migration `supatasks db.up`", count)
-    run.extra = {"history_at_interrupt": landed, "interrupts_inside_a_transaction": inside}
+    run.extra = {"history_at_interrupt": landed, "interrupts_inside_a_transaction": inside,
+                 "finished_before_the_signal": finished_first}
 
     def trial(number: int) -> None:
         url = new_database(pg_server)
@@ -201,8 +203,10 @@ def test_ctrl_c_at_random_moments_of_a_200_migration_run(project200, pg_server, 
         finally:
             proc.kill()
         assert "Traceback" not in err, err
-        if proc.returncode == 0:  # it finished first
+        if proc.returncode == 0:  # it finished first (rare: the signal follows the target within 20 ms)
             assert history_versions(url) == [version(k) for k in range(1, COUNT + 1)]
+            finished_first.append(number)
+            assert len(finished_first) <= max(1, count // 4), "SIGINT does not stop supatasks"
             return
         assert proc.returncode == 130, (proc.returncode, err)
         assert err.strip().splitlines()[-1] == INTERRUPTED, err
