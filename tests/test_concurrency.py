@@ -6,7 +6,7 @@ the history matches the schema, and that every process exited 0 or with the docu
 migrating" outcome (exit 3 after SUPATASKS_LOCK_WAIT). Two of the eight wait only 0.3 s for the lock, so
 that outcome is exercised too.
 
-Trials: SUPATASKS_RELIABILITY_TRIALS (default 3; `full` = 20).
+Trials: SUPATASKS_RELIABILITY_TRIALS (default 2; `full` = 20).
 """
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ def test_eight_processes_apply_each_migration_exactly_once(tmp_path, pg_server, 
             (root / ".env.staging").write_text(f"SUPABASE_DB_URL={url}\n")
             return {}
     outcomes: Counter = Counter()
-    count = trials(full=20, ci=3)
+    count = trials(full=20, ci=2)
     run = TrialRun(f"concurrency: {PROCESSES} x `supatasks {variant}`, {MIGRATIONS} migrations", count)
     run.extra = {"outcomes": outcomes, "processes": PROCESSES * count}
     run.run(lambda n: run_race(tmp_path, pg_server, args, env_for, variant != "db.up", outcomes, n))
