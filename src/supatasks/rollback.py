@@ -218,7 +218,7 @@ def run_down(plan: DownPlan, reporter: DownReporter | None = None, batch: audit.
              details: dict | None = None) -> DownResult:
     """Run a confirmed plan. Under the lock the history is re-read: if it changed, nothing runs."""
     from .migrate import session_settings
-    from .runner import _session_limits
+    from .runner import session_limits
 
     reporter = reporter or DownReporter()
     target = plan.target
@@ -240,7 +240,7 @@ def run_down(plan: DownPlan, reporter: DownReporter | None = None, batch: audit.
                 extra = {"down_file": step.label, "statements": len(step.statements), **(details or {})}
                 try:
                     with conn.transaction():
-                        _session_limits(conn, settings, local=True)
+                        session_limits(conn, settings, local=True)
                         execute_statements(conn, step.label, step.statements)
                         if history.remove(conn, step.version) != 1:
                             raise Refused(f"{step.version} vanished from the history while rolling back; "

@@ -149,7 +149,7 @@ def apply_one(conn, item: PreparedMigration, settings: SessionSettings,
     if item.transactional:
         with _connection_guard(conn, item):
             with conn.transaction():
-                _session_limits(conn, settings, local=True)
+                session_limits(conn, settings, local=True)
                 _run_statements(conn, item)
                 history.record_applied(conn, item.migration.version, item.migration.name, item.history)
                 if audit_ctx is not None:
@@ -158,12 +158,12 @@ def apply_one(conn, item: PreparedMigration, settings: SessionSettings,
                                  content_hash=item.content_hash)
         return
     # Statements that refuse a transaction block run one by one; the history row follows them.
-    _session_limits(conn, settings, local=False)
+    session_limits(conn, settings, local=False)
     try:
         _run_statements(conn, item, note="this file runs outside a transaction: statements before this one "
                                          "stayed applied; make them idempotent (IF NOT EXISTS) and re-run")
     finally:
-        _session_limits(conn, SessionSettings(), local=False)
+        session_limits(conn, SessionSettings(), local=False)
     with conn.transaction():
         history.record_applied(conn, item.migration.version, item.migration.name, item.history)
         if audit_ctx is not None:
@@ -247,6 +247,7 @@ def _blockers(conn) -> str | None:
     return "blocked by " + "; ".join(parts)
 
 
-def _session_limits(conn, settings: SessionSettings, local: bool) -> None:
+def session_limits(conn, settings: SessionSettings, local: bool) -> None:
+    """Apply the profile's lock_timeout and statement_timeout (local=True: for the current transaction only)."""
     conn.execute("SELECT set_config('lock_timeout', %s, %s), set_config('statement_timeout', %s, %s)",
                  (settings.lock_timeout or "0", local, settings.statement_timeout or "0", local))
