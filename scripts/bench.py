@@ -17,10 +17,15 @@ it — a child process, wall clock, from a fresh copy of that template (or of a 
   * `supatasks db.status`, `supatasks db.push --env=staging --dry-run --json` (the push planner)
   * `inv --list` and `inv --help db.push` against a tasks.py that only imports invoke
 
+It also counts the statements db.status and the push planner send (the server's statement log, switched on
+for the measured database only), records each command's peak memory and CPU time (os.wait4), and the start-up
+of `inv` against a tasks.py that only imports invoke.
+
 Every command must succeed and leave the expected result behind (N tables, N history rows, the seed row,
 N applied in the status JSON...): otherwise the script stops with exit code 1.  It asserts no timings; it
-reports them, with the issue's targets next to each ratio.  It needs no `inv`; run it with the project's
-virtualenv (the one `pip install -e .` went into).
+reports them, with the issue's targets next to each ratio, and for each missed target a note on the floor.
+`--json` keeps the raw numbers, `--from-json` re-writes the Markdown from them without measuring.  It needs no
+`inv`; run it with the project's virtualenv (the one `pip install -e .` went into).
 """
 
 from __future__ import annotations
@@ -730,9 +735,10 @@ at N={min(res.sizes)} the CLI's reset ({res.median("cli_reset", min(res.sizes)) 
 0.15 × is less than the start-up of Python and invoke, while at N={max(res.sizes)} the target is met
 ({_r(res, "reset_warm", "cli_reset", max(res.sizes))} ×).
 
-**Hot spots** (warm `db.reset`, N=200, step timers; `reset.reset_database`): `database_admin.create_database`
-(the copy from the cache) 0.39 s (32%), `connection.connect` ×2 incl. importing psycopg 0.29 s (24%),
-`database_admin.drop_database` of the old database usually 0.05–0.2 s, once 1.7 s: **DROP DATABASE always
+**Hot spots** (warm `db.reset`, N=200, step timers over eight runs; `reset.reset_database`):
+`database_admin.create_database` (the copy from the cache) 0.18–0.95 s (28–65%), `connection.connect` ×2 incl.
+importing psycopg 0.10–0.29 s (10–24%), `database_admin.drop_database` of the old database usually 0.05–0.2 s,
+once 1.7 s: **DROP DATABASE always
 requests an immediate checkpoint** (each one adds 1 to `pg_stat_checkpointer.num_requested`), which writes every
 page dirtied since the last checkpoint, in the whole cluster — its cost depends on what ran before (the app's
 writes, a cold reset) and on the disk. The rest is process start-up and imports (~0.35 s). The copy itself
@@ -757,10 +763,11 @@ psql part). So the floor of a caching cold reset is the psql floor + database cr
 (0.2–0.6 s at N=200 in isolation) + start-up, i.e. about 1.1–1.2 × the floor at N=200; it is reachable only
 once the migration runner itself is at psql speed.
 
-**Hot spots** (cold `db.reset`, N=200, step timers; `reset.reset_database`): `runner.apply_migrations` 5.6 s
-(44%), `database_admin.drop_database` ×3 3.7 s (29%) — dropping the *old cache after the migrations ran* makes
-DROP DATABASE's forced checkpoint write every page the migrations dirtied —, `create_database` ×2 1.5 s (11%,
-mostly the cache copy), `runner.prepare` 1.0 s (8%), connecting 0.3 s.
+**Hot spots** (cold `db.reset`, N=200, step timers over seven runs; `reset.reset_database`):
+`runner.apply_migrations` 54–74%, `runner.prepare` 8–14%, `database_admin.create_database` ×2 (mostly the cache
+copy) 0.26–1.55 s (4–28%), `database_admin.drop_database` ×3 (the old database, the old cache) 0.12–0.4 s — once
+3.7 s (29%): DROP DATABASE always requests an immediate checkpoint, and dropping the old cache *after* the
+migrations ran makes it write every page they dirtied —, connecting 0.1–0.3 s.
 
 **Recommended changes.** The runner changes of db.up (classify once, pipeline each file); drop the old cache
 and the old database before applying — when few pages are dirty — or rename them away and drop them after the
@@ -997,20 +1004,22 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         log(f"the Supabase CLI is not available ({missing}): its rows will be n/a "
             "(install it with scripts/install-supabase-cli.sh)")
-    out_path = output_path(args)
+
+    from supatasks.errors import SupatasksError
 
     workdir = Path(tempfile.mkdtemp(prefix="supatasks-bench-"))
-    bench = Bench(workdir, args.sizes, args.repeat, cli, log=log,
-                  startup_repeat=3 if args.quick else max(10, 2 * args.repeat))
-    bench.results.cli_missing = missing
-    bench.results.argv = raw
-    if args.json:
-        bench.progress = lambda res: args.json.write_text(json.dumps(res.as_json(), indent=2))
+    bench = None
     try:
+        bench = Bench(workdir, args.sizes, args.repeat, cli, log=log,
+                      startup_repeat=3 if args.quick else max(10, 2 * args.repeat))
+        bench.results.cli_missing = missing
+        bench.results.argv = raw
+        if args.json:
+            bench.progress = lambda res: args.json.write_text(json.dumps(res.as_json(), indent=2))
         results = bench.run()
         results.environment["load average at end"] = (" / ".join(f"{x:.2f}" for x in os.getloadavg())
                                                        + " (1 / 5 / 15 min)")
-    except BenchError as exc:
+    except (BenchError, SupatasksError) as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -1018,13 +1027,15 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         try:
-            bench.stop_server()
+            if bench is not None:
+                bench.stop_server()
         finally:
             if args.keep:
                 log(f"kept {workdir}")
             else:
                 shutil.rmtree(workdir, ignore_errors=True)
 
+    out_path = output_path(args)
     print(text_table(results), flush=True)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(markdown(results, args.quick))
