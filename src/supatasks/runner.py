@@ -53,7 +53,7 @@ class Reporter:
 
 def prepare(migration: MigrationFile, label: str) -> PreparedMigration:
     """Read and split a file, refusing what cannot be applied safely — before anything runs."""
-    from .sqlsplit import has_no_transaction_directive, history_statements, split_statements
+    from .sqlsplit import has_no_transaction_directive, split_statements
     from .statement_kinds import non_transactional, transaction_control
 
     data = migration.read_bytes()
@@ -73,14 +73,14 @@ def prepare(migration: MigrationFile, label: str) -> PreparedMigration:
     others = [s for s in code if non_transactional(s.text) is None and transaction_control(s.text) is None]
     controls = [s for s in code if transaction_control(s.text) is not None]
     if has_no_transaction_directive(text):  # the CLI's own opt-out: the author asked for no transaction
-        return PreparedMigration(migration, label, statements, history_statements(text), sha256_hex(data),
+        return PreparedMigration(migration, label, statements, [s.text for s in statements], sha256_hex(data),
                                  transactional=False)
     if blocking and (others or controls):
         stmt, kind = blocking[0]
         raise MigrationFileError(
             f"{label}:{stmt.code_line}: {kind} cannot run inside a transaction; move it to a migration file "
             "of its own (supatasks runs such a file outside a transaction, statement by statement)")
-    return PreparedMigration(migration, label, statements, history_statements(text), sha256_hex(data),
+    return PreparedMigration(migration, label, statements, [s.text for s in statements], sha256_hex(data),
                              transactional=not blocking)
 
 
