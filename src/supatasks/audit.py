@@ -97,17 +97,23 @@ def ensure_audit(conn) -> None:
         conn.execute(ENSURE_AUDIT_SQL)
 
 
-def record(conn, ctx: AuditContext, action: str, *, started_at: datetime, finished_at: datetime | None = None,
-           version: str | None = None, name: str | None = None, content_hash: str | None = None,
-           outcome: str = "ok", details: dict | None = None) -> None:
-    finished_at = finished_at or utcnow()
+def record(conn, ctx: AuditContext, action: str, *, started_at: datetime | None,
+           finished_at: datetime | None = None, version: str | None = None, name: str | None = None,
+           content_hash: str | None = None, outcome: str = "ok", details: dict | None = None) -> None:
+    """One audit row. started_at=None: the server's clock times it — from the start of the current
+    transaction to now (for rows written in the same transaction as the work, sent before it has run)."""
+    if started_at is None:
+        times, values = "now(), clock_timestamp(), (extract(epoch FROM clock_timestamp() - now()) * 1000)::int", ()
+    else:
+        finished_at = finished_at or utcnow()
+        times = "%s, %s, %s"
+        values = (started_at, finished_at, int((finished_at - started_at).total_seconds() * 1000))
     conn.execute(
         f"""INSERT INTO {TABLE} (batch_id, profile, action, version, name, content_hash, outcome,
                 started_at, finished_at, duration_ms, actor, tool_version, git_commit, details)
-            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
-        (ctx.batch_id, ctx.profile, action, version, name, content_hash, outcome, started_at, finished_at,
-         int((finished_at - started_at).total_seconds() * 1000), ctx.actor, ctx.tool_version, ctx.git_commit,
-         json.dumps(details or {})))
+            VALUES (%s, %s, %s, %s, %s, %s, %s, {times}, %s, %s, %s, %s)""",
+        (ctx.batch_id, ctx.profile, action, version, name, content_hash, outcome, *values, ctx.actor,
+         ctx.tool_version, ctx.git_commit, json.dumps(details or {})))
 
 
 def read_audit(conn, limit: int | None = None, actions: tuple[str, ...] | None = None) -> list[dict]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from . import audit, history
 from .errors import MigrationFileError
 from .migration_files import MigrationFile, sha256_hex
@@ -20,10 +20,7 @@ class PreparedMigration:
     history: list[str] | None  # the CLI-compatible `statements` column value
     content_hash: str
     transactional: bool      # False: the file holds statements that cannot run in a transaction block
-
-    @property
-    def executable(self) -> list:
-        return executable(self.statements)
+    executable: list         # the statements to send (see `executable`), classified once in `prepare`
 
 
 @dataclass
@@ -59,29 +56,35 @@ def prepare(migration: MigrationFile, label: str) -> PreparedMigration:
     data = migration.read_bytes()
     text = migration.read_text()
     statements = split_statements(text)
-    code = [s for s in statements if s.has_code]
-    blocking = []
-    for stmt in code:
+    blocking, others, send = [], False, []
+    for stmt in statements:
+        if not stmt.has_code:
+            continue
         control = transaction_control(stmt.text)
         if control in ("rollback", "other"):
             raise MigrationFileError(
                 f"{label}:{stmt.code_line}: {' '.join(stmt.text.split())[:60]!r} — a migration may not end "
                 "or prepare its own transaction (supatasks wraps each file in one transaction)")
+        if control is not None:
+            others = True  # BEGIN/COMMIT: not sent, but it means the author wanted a transaction
+            continue
+        send.append(stmt)
         kind = non_transactional(stmt.text)
         if kind:
             blocking.append((stmt, kind))
-    others = [s for s in code if non_transactional(s.text) is None and transaction_control(s.text) is None]
-    controls = [s for s in code if transaction_control(s.text) is not None]
+        else:
+            others = True
+    history_value = [s.text for s in statements]
     if has_no_transaction_directive(text):  # the CLI's own opt-out: the author asked for no transaction
-        return PreparedMigration(migration, label, statements, [s.text for s in statements], sha256_hex(data),
-                                 transactional=False)
-    if blocking and (others or controls):
+        return PreparedMigration(migration, label, statements, history_value, sha256_hex(data),
+                                 transactional=False, executable=send)
+    if blocking and others:
         stmt, kind = blocking[0]
         raise MigrationFileError(
             f"{label}:{stmt.code_line}: {kind} cannot run inside a transaction; move it to a migration file "
             "of its own (supatasks runs such a file outside a transaction, statement by statement)")
-    return PreparedMigration(migration, label, statements, [s.text for s in statements], sha256_hex(data),
-                             transactional=not blocking)
+    return PreparedMigration(migration, label, statements, history_value, sha256_hex(data),
+                             transactional=not blocking, executable=send)
 
 
 def apply_migrations(conn, prepared: list[PreparedMigration], settings: SessionSettings,
@@ -100,13 +103,145 @@ def apply_migrations(conn, prepared: list[PreparedMigration], settings: SessionS
             audit.ensure_audit(conn)
         applied = {row.version for row in history.read_history(conn)}
         todo = [p for p in prepared if p.migration.version not in applied]
-        for item in todo:
+        while len(done) < len(todo):
+            group = _next_group(conn, todo, len(done))
+            if len(group) > 1 or group[0].transactional and conn.info.transaction_status == IDLE:
+                done += _apply_group(conn, group, settings, audit_ctx, reporter)
+                continue
+            item = group[0]
             reporter.started(item)
             began = time.perf_counter()
             _apply_with_retries(conn, item, settings, audit_ctx, reporter)
             reporter.finished(item, time.perf_counter() - began)
             done.append(item)
     return done
+
+
+GROUP_FILES = 20  # transactional files sent together before waiting for their results (progress per group)
+IDLE = 0          # psycopg.pq.TransactionStatus.IDLE: no transaction open on the connection
+
+
+def _next_group(conn, todo: list[PreparedMigration], start: int) -> list[PreparedMigration]:
+    """The next files to send together: consecutive transactional files, only on a connection that is not
+    inside a caller's transaction (there each file is a savepoint); else the single next file."""
+    if conn.info.transaction_status != IDLE or not todo[start].transactional:
+        return [todo[start]]
+    group = []
+    for item in todo[start:start + GROUP_FILES]:
+        if not item.transactional:
+            break
+        group.append(item)
+    return group
+
+
+def _apply_group(conn, group: list[PreparedMigration], settings: SessionSettings,
+                 audit_ctx: audit.AuditContext | None, reporter: Reporter) -> list[PreparedMigration]:
+    """Send each file of `group` as BEGIN, its statements, its history (and audit) row, COMMIT — all in one
+    pipeline, then wait once. A failure stops the server at that file (what follows is skipped until the
+    sync), so the files before it stay committed and the file itself is rolled back, as one by one.
+
+    A lock timeout is retried file by file (`_apply_with_retries`), then the group goes on."""
+    import psycopg
+
+    from .sqlerrors import SqlFailed
+
+    reporter.started(group[0])
+    sent: list[_SentFile] = []
+    failure = None
+    try:
+        with conn.pipeline() as pipeline:
+            try:
+                for item in group:
+                    sent.append(_SentFile(item))
+                    _send_file(conn, sent[-1], settings, audit_ctx)
+                pipeline.sync()
+            except psycopg.Error as exc:  # raised by the sync, or already while sending
+                failure = exc
+                _drain(pipeline)
+    except psycopg.Error as exc:
+        failure = failure or exc
+    committed = [f for f in sent if f.committed]
+    for f in committed:
+        reporter.finished(f.item, f.seconds)
+    if failure is None:
+        return group
+    if conn.info.transaction_status == INERROR:
+        conn.execute("ROLLBACK")
+    failed = sent[len(committed)] if len(committed) < len(sent) else None
+    error = _group_failure(conn, failure, failed)
+    if not isinstance(error, SqlFailed):
+        raise error
+    if committed:
+        reporter.started(failed.item)  # the live line showed the group's first file
+    began = time.perf_counter()
+    _apply_with_retries(conn, failed.item, settings, audit_ctx, reporter, first_failure=error)
+    reporter.finished(failed.item, time.perf_counter() - began)
+    return [f.item for f in committed] + [failed.item]
+
+
+INERROR = 3       # psycopg.pq.TransactionStatus.INERROR
+
+
+@dataclass
+class _SentFile:
+    """One file sent in a pipeline: its cursors get their results when the pipeline is synced."""
+    item: PreparedMigration
+    setup: object = None
+    statements: list = field(default_factory=list)
+    timing: object = None
+    commit: object = None
+
+    @property
+    def committed(self) -> bool:
+        return self.commit is not None and self.commit.pgresult is not None
+
+    @property
+    def seconds(self) -> float:
+        return float(self.timing.fetchone()[0])
+
+
+def _send_file(conn, sent: _SentFile, settings: SessionSettings, audit_ctx: audit.AuditContext | None) -> None:
+    item = sent.item
+    conn.cursor().execute("BEGIN")
+    sent.setup = session_limits(conn, settings, local=True)
+    for stmt in item.executable:
+        sent.statements.append(conn.cursor())  # kept before it is sent: an error can come back at once
+        sent.statements[-1].execute(stmt.text)
+    history.record_applied(conn, item.migration.version, item.migration.name, item.history)
+    if audit_ctx is not None:  # times from the server's clock: now() is when this file's transaction began
+        audit.record(conn, audit_ctx, "apply", started_at=None, version=item.migration.version,
+                     name=item.migration.name, content_hash=item.content_hash)
+    sent.timing = conn.execute("SELECT extract(epoch FROM clock_timestamp() - now())::float8")
+    sent.commit = conn.execute("COMMIT")
+
+
+def _drain(pipeline) -> None:
+    """After an error, read what the server still sends (it skips the rest), so the pipeline ends cleanly."""
+    import psycopg
+
+    try:
+        pipeline.sync()
+    except psycopg.Error:
+        pass
+
+
+def _group_failure(conn, exc, failed: _SentFile | None):
+    """The error of a group, as the error of the file and statement that caused it (SqlFailed)."""
+    import psycopg
+
+    from .errors import ConnectionFailed
+
+    if conn.broken or conn.closed:
+        name = failed.item.label if failed else "a migration"
+        return ConnectionFailed(
+            f"{name}: the connection to the server was lost while applying it; its transaction was "
+            "rolled back by the server (nothing of it is applied). Re-run to continue")
+    if failed is None or failed.setup is None or failed.setup.pgresult is None:
+        return exc
+    stmt = next((s for s, c in zip(failed.item.executable, failed.statements) if c.pgresult is None), None)
+    if stmt is None:
+        return exc  # the history or audit row, or the COMMIT: not the file's own SQL
+    return _failure(conn, exc, failed.item.label, stmt, None)
 
 
 def _watch_client(conn) -> None:
@@ -124,14 +259,17 @@ def _watch_client(conn) -> None:
 
 
 def _apply_with_retries(conn, item: PreparedMigration, settings: SessionSettings,
-                        audit_ctx: audit.AuditContext | None, reporter: Reporter) -> None:
-    """Apply one file; on a lock timeout it rolled back whole, so try again after a growing pause."""
+                        audit_ctx: audit.AuditContext | None, reporter: Reporter, first_failure=None) -> None:
+    """Apply one file; on a lock timeout it rolled back whole, so try again after a growing pause.
+    `first_failure`: the file's first attempt already failed so (sent with its group)."""
     from .sqlerrors import SqlFailed
 
     delay = settings.retry_backoff
     retries = max(0, int(settings.retries))  # never fewer than one attempt
     for attempt in range(retries + 1):
         try:
+            if attempt == 0 and first_failure is not None:
+                raise first_failure
             apply_one(conn, item, settings, audit_ctx)
             return
         except SqlFailed as failure:
@@ -148,9 +286,11 @@ def apply_one(conn, item: PreparedMigration, settings: SessionSettings,
     started_at = audit.utcnow()
     if item.transactional:
         with _connection_guard(conn, item):
-            with conn.transaction():
-                session_limits(conn, settings, local=True)
-                _run_statements(conn, item)
+            # One round trip for the whole file (the Supabase CLI sends a file as one batch too), a second
+            # for its history and audit rows and the COMMIT.
+            with conn.pipeline() as pipeline, conn.transaction():
+                limits = session_limits(conn, settings, local=True)
+                execute_statements(conn, item.label, item.executable, pipeline=pipeline, setup=limits)
                 history.record_applied(conn, item.migration.version, item.migration.name, item.history)
                 if audit_ctx is not None:
                     audit.record(conn, audit_ctx, "apply", started_at=started_at,
@@ -201,18 +341,42 @@ def executable(statements: list) -> list:
     return [s for s in statements if s.has_code and transaction_control(s.text) is None]
 
 
-def execute_statements(conn, label: str, statements: list, note: str | None = None) -> None:
-    """Run split statements one by one; a failure becomes SqlFailed naming `label` and the line."""
+def execute_statements(conn, label: str, statements: list, note: str | None = None, pipeline=None,
+                       setup=None) -> None:
+    """Run split statements in order; a failure becomes SqlFailed naming `label` and the line.
+
+    With `pipeline` (psycopg's pipeline mode, inside a transaction) all statements are sent before any
+    result is read, then synced: the failing statement is the first one without a result. `setup` is the
+    cursor of what was queued before them (an error there is not the file's)."""
     import psycopg
 
-    cursor = conn.cursor()
-    for stmt in statements:
-        try:
-            cursor.execute(stmt.text)
-        except psycopg.Error as exc:
-            if getattr(exc, "sqlstate", None) == LOCK_NOT_AVAILABLE:
-                note = _blockers(conn) or note
-            raise sql_failed(exc, label, stmt.text, stmt.line, stmt.code_line, note=note) from None
+    if pipeline is None:
+        cursor = conn.cursor()
+        for stmt in statements:
+            try:
+                cursor.execute(stmt.text)
+            except psycopg.Error as exc:
+                raise _failure(conn, exc, label, stmt, note) from None
+        return
+    cursors = []
+    try:
+        for stmt in statements:
+            cursors.append(conn.cursor())  # kept before it is sent: an error can come back at once
+            cursors[-1].execute(stmt.text)
+        pipeline.sync()
+    except psycopg.Error as exc:
+        _drain(pipeline)
+        failed = next((stmt for stmt, cursor in zip(statements, cursors) if cursor.pgresult is None), None)
+        setup_failed = setup is not None and setup.pgresult is None
+        if failed is None or setup_failed or isinstance(exc, psycopg.OperationalError) and conn.broken:
+            raise
+        raise _failure(conn, exc, label, failed, note) from None
+
+
+def _failure(conn, exc, label: str, stmt, note: str | None):
+    if getattr(exc, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+        note = _blockers(conn) or note
+    return sql_failed(exc, label, stmt.text, stmt.line, stmt.code_line, note=note)
 
 
 def _blockers(conn) -> str | None:
@@ -247,7 +411,8 @@ def _blockers(conn) -> str | None:
     return "blocked by " + "; ".join(parts)
 
 
-def session_limits(conn, settings: SessionSettings, local: bool) -> None:
-    """Apply the profile's lock_timeout and statement_timeout (local=True: for the current transaction only)."""
-    conn.execute("SELECT set_config('lock_timeout', %s, %s), set_config('statement_timeout', %s, %s)",
+def session_limits(conn, settings: SessionSettings, local: bool):
+    """Apply the profile's lock_timeout and statement_timeout (local=True: for the current transaction only).
+    Returns the cursor (in pipeline mode its result arrives later)."""
+    return conn.execute("SELECT set_config('lock_timeout', %s, %s), set_config('statement_timeout', %s, %s)",
                  (settings.lock_timeout or "0", local, settings.statement_timeout or "0", local))

@@ -7,6 +7,8 @@ comments, white space, string and identifier quoting are understood, nothing is 
 
 from __future__ import annotations
 
+from itertools import islice
+
 from .sqlsplit import (
     _DOLLAR_DELIMITER,
     _PG_IDENT_START,
@@ -29,50 +31,53 @@ def _tokens(text: str, limit: int = _HEAD_TOKENS) -> list[str]:
     A string literal becomes its source text (so `'false'` stays distinguishable from FALSE),
     a dollar-quoted body becomes "$$".
     """
+    return list(islice(_iter_tokens(text), limit))
+
+
+def _iter_tokens(text: str):
+    """The tokens of `_tokens`, read only as far as the caller pulls (most rules decide on two words)."""
     n = len(text)
-    out: list[str] = []
     pos = _lstrip_index(text, 0, n)
-    while len(out) < limit:
+    while True:
         pos = _skip_comments_and_space(text, pos, n)
         if pos >= n:
-            break
+            return
         ch = text[pos]
         if ch == "'":
             end = _skip_quoted(text, pos + 1, "'")
-            out.append(text[pos:end])
+            token = text[pos:end]
         elif ch == '"':
             end = _skip_quoted(text, pos + 1, '"')
-            out.append(text[pos:end])
+            token = text[pos:end]
         elif ch == "$":
             m = _DOLLAR_DELIMITER.match(text, pos)
             if m is None:
                 end = pos + 1
-                out.append("$")
+                token = "$"
             else:
                 close = text.find(m.group(), m.end())
                 end = close + len(m.group()) if close >= 0 else n
-                out.append("$$")
+                token = "$$"
         elif ch.isdigit():
             end = pos + 1
             while end < n and (text[end].isalnum() or text[end] in "._"):
                 end += 1
-            out.append(text[pos:end])
+            token = text[pos:end]
         else:
             m = _PG_IDENT_START.match(text, pos)
             if m is None:
                 end = pos + 1
-                out.append(ch)
+                token = ch
             elif m.end() - pos == 1 and ch in "eE" and text.startswith("'", m.end()):
                 end, _ = _skip_e_string(text, m.end() + 1)
-                out.append(text[pos:end])
+                token = text[pos:end]
             else:
                 end = m.end()
-                out.append(m.group().upper())
+                token = m.group().upper()
         pos = end
-        if out[-1] == ";":
-            out.pop()  # the statement ends here
-            break
-    return out
+        if token == ";":
+            return  # the statement ends here
+        yield token
 
 
 def _is_word(token: str) -> bool:
@@ -106,15 +111,19 @@ def _chain_suffix(rest: list[str]) -> str | None:
     return None
 
 
+_TX_WORDS = {"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "PREPARE"}
+
+
 def transaction_control(text: str) -> str | None:
     """'begin', 'commit', 'rollback', 'other' (two-phase commit, AND CHAIN), or None.
 
     `BEGIN ATOMIC`, `DO` blocks, `END IF`/`END $$` fragments, `ROLLBACK TO SAVEPOINT`,
     `SAVEPOINT` and `RELEASE` are not transaction control in this sense (None).
     """
+    first = _tokens(text, 1)
+    if not first or first[0] not in _TX_WORDS:
+        return None  # most statements: one token decides
     tokens = _tokens(text, 8)
-    if not tokens:
-        return None
     head, rest = tokens[0], tokens[1:]
     if head == "BEGIN":
         if not rest or rest[0] in ("WORK", "TRANSACTION") or rest[0] in _TX_MODE_WORDS:
@@ -188,6 +197,18 @@ def _falsy(value: str) -> bool:
     return v in ("false", "off", "0", "f", "no", "n", "fa", "fal", "fals", "of")
 
 
+# The first words of the statements non_transactional() names; for some, the second words too.
+_FIRST_WORDS = {"CREATE", "DROP", "REINDEX", "VACUUM", "CLUSTER", "ALTER", "DISCARD", "COMMIT", "ROLLBACK"}
+_SECOND_WORDS = {
+    "CREATE": ("UNIQUE", "INDEX", "DATABASE", "TABLESPACE", "SUBSCRIPTION"),
+    "DROP": ("INDEX", "DATABASE", "TABLESPACE", "SUBSCRIPTION"),
+    "ALTER": ("SYSTEM", "DATABASE", "TABLE", "SUBSCRIPTION"),
+    "DISCARD": ("ALL",),
+    "COMMIT": ("PREPARED",),
+    "ROLLBACK": ("PREPARED",),
+}
+
+
 def non_transactional(text: str) -> str | None:
     """A short name such as 'CREATE INDEX CONCURRENTLY' when the statement cannot run inside a
     transaction block, else None.
@@ -195,9 +216,12 @@ def non_transactional(text: str) -> str | None:
     Conservative where only the server knows: DROP SUBSCRIPTION is named (it fails inside a
     transaction when the subscription has a replication slot, the usual case).
     """
-    t = _tokens(text)
-    if not t:
+    head = _tokens(text, 2)
+    if not head or head[0] not in _FIRST_WORDS:
         return None
+    if len(head) > 1 and head[1] not in _SECOND_WORDS.get(head[0], (head[1],)):
+        return None  # e.g. CREATE TABLE, DROP POLICY: decided without reading further
+    t = _tokens(text, 5)  # enough for all but the option lists, read in full below where they matter
     w0 = t[0]
     w1 = t[1] if len(t) > 1 else ""
     w2 = t[2] if len(t) > 2 else ""
@@ -211,7 +235,7 @@ def non_transactional(text: str) -> str | None:
         if w1 == "TABLESPACE":
             return "CREATE TABLESPACE"
         if w1 == "SUBSCRIPTION":
-            return _create_subscription(t)
+            return _create_subscription(_tokens(text))
         return None
     if w0 == "DROP":
         if w1 == "INDEX" and w2 == "CONCURRENTLY":
@@ -224,11 +248,11 @@ def non_transactional(text: str) -> str | None:
             return "DROP SUBSCRIPTION"
         return None
     if w0 == "REINDEX":
-        return _reindex(t)
+        return _reindex(_tokens(text))
     if w0 == "VACUUM":
         return "VACUUM"
     if w0 == "CLUSTER":
-        return _cluster(t)
+        return _cluster(_tokens(text))
     if w0 == "ALTER":
         if w1 == "SYSTEM":
             return "ALTER SYSTEM"
@@ -240,7 +264,7 @@ def non_transactional(text: str) -> str | None:
         if w1 == "TABLE":
             return _alter_table(text)
         if w1 == "SUBSCRIPTION":
-            return _alter_subscription(t)
+            return _alter_subscription(_tokens(text))
         return None
     if w0 == "DISCARD" and w1 == "ALL":
         return "DISCARD ALL"
@@ -276,6 +300,8 @@ def _cluster(t: list[str]) -> str | None:
 
 def _alter_table(text: str) -> str | None:
     """ALTER TABLE ... DETACH PARTITION name CONCURRENTLY (FINALIZE does run in a transaction)."""
+    if "detach" not in text.lower():
+        return None  # most ALTER TABLEs: no need to read 400 tokens
     t = _tokens(text, _ALTER_TABLE_TOKENS)
     depth = 0
     for i, token in enumerate(t):
