@@ -93,8 +93,8 @@ class RestorePoint:
             lines.append(f"  keeps {self.previous}, which finished applying at {stamp(self.previous_finished)}")
         if self.note:
             lines.append(f"  note: {self.note}")
-        lines.append("  (times are the clock of the machine that applied the migration; the margin allows for "
-                     "clock differences)")
+        lines.append("  (times are the database server's clock for migrations supatasks applied, the pushing "
+                     "machine's for pushes with --engine=cli; the margin allows for clock differences)")
         return lines
 
     def as_dict(self) -> dict:
