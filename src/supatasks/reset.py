@@ -6,13 +6,13 @@ import hashlib
 import time
 from dataclasses import dataclass
 
-from . import audit, database_admin as admin
+from . import audit, database_admin as admin, reset_spare as spares
 from .migration_files import require_no_duplicates, scan_migrations
+from .reset_lock import RESET_LOCK_KEY, held
 from .runner import Reporter, SessionSettings, apply_migrations, prepare
 from .seeding import run_seeds, seed_files
 from .target import Target
 
-RESET_LOCK_KEY = 0x5355504154524553  # a different key from the migration lock
 BASE_PREFIX = "supatasks_base_"
 CACHE_PREFIX = "supatasks_cache_"
 
@@ -26,6 +26,7 @@ class ResetResult:
     seconds: float
     mode: str = "local"              # local | recreate | schemas
     backup: str | None = None        # the backup taken first (remote resets)
+    spare: bool = False              # put in place from a copy made in the background beforehand
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -47,63 +48,112 @@ def maintenance_database(name: str) -> str:
     return "template1" if name == "postgres" else "postgres"
 
 
+def base_template_name() -> str:
+    from .bootstrap import BOOTSTRAP_VERSION
+
+    return BASE_PREFIX + BOOTSTRAP_VERSION
+
+
 def ensure_base_template(target: Target, maint, note=lambda message: None) -> str:
     """The bootstrapped template database (Supabase roles, schemas, extensions), created if missing."""
-    from .bootstrap import BOOTSTRAP_VERSION, apply_bootstrap
+    from .bootstrap import apply_bootstrap
 
-    base = BASE_PREFIX + BOOTSTRAP_VERSION
-    maint.execute("SELECT pg_advisory_lock(%s)", (RESET_LOCK_KEY,))  # re-entrant within one session
-    try:
+    base = base_template_name()
+    with held(maint, RESET_LOCK_KEY):
         if not admin.database_exists(maint, base):
             note("preparing the Supabase bootstrap (roles, auth, storage, extensions)")
             admin.create_database(maint, base)
             with target.connect(database=base) as conn:
                 apply_bootstrap(conn)
             admin.mark_template(maint, base)
-    finally:
-        maint.execute("SELECT pg_advisory_unlock(%s)", (RESET_LOCK_KEY,))
     return base
 
 
 def reset_database(target: Target, reporter: Reporter | None = None, use_cache: bool = True) -> ResetResult:
-    """Drop and rebuild the target database. Only for servers where supatasks may drop databases."""
+    """Drop and rebuild the target database. Only for servers where supatasks may drop databases.
+
+    On the local profile the old database is renamed away rather than dropped, and a background child
+    (reset_spare) drops it and prepares the next copies; elsewhere everything happens here and now."""
     reporter = reporter or Reporter()
     began, started_at = time.perf_counter(), audit.utcnow()
+    scan = scan_migrations(target.project)
+    require_no_duplicates(scan)
+    seeds = seed_files(target.project)
+    local = target.profile.is_local
+    with target.connect(database=maintenance_database(target.db.database)) as maint:
+        cache = _cache_name(target, maint, scan.migrations, seeds)
+        try:
+            with held(maint, RESET_LOCK_KEY):
+                hit = use_cache and admin.database_exists(maint, cache)
+                if hit:
+                    reporter.note("nothing changed since the last reset: restoring the cached database")
+                    spare = spares.put_in_place(maint, cache, target.db.database)
+                else:
+                    spare = _rebuild(target, maint, scan, seeds, reporter, cache if use_cache else None, local)
+            _record(target, started_at, {"cache_hit": hit, "spare": spare, "migrations": len(scan.migrations),
+                                         "seeds": len(seeds)})
+        finally:
+            if local:  # also after a failure: what was renamed away is dropped all the same
+                # The child works from `postgres` even when that is the target (a later reset then ends its
+                # session, harmlessly): a session on template1 would make CREATE DATABASE wait for it.
+                spares.launch(target.db.with_database("postgres"), [cache, base_template_name()])
+    return ResetResult(target.db.database, hit, len(scan.migrations), len(seeds), time.perf_counter() - began,
+                       spare=spare)
+
+
+def _record(target: Target, started_at, details: dict) -> None:
+    with target.connect() as conn:
+        audit.ensure_audit(conn)
+        audit.record(conn, audit.AuditContext(target.name, target.project.root), "reset", started_at=started_at,
+                     details=details)
+
+
+def _cache_name(target: Target, maint, migrations, seeds) -> str:
+    return CACHE_PREFIX + cache_key(target, maint.info.server_version, migrations, seeds)[:24]
+
+
+def _rebuild(target: Target, maint, scan, seeds, reporter: Reporter, cache: str | None, local: bool) -> bool:
+    """A fresh copy of the bootstrap template, every migration, the seeds; then (with `cache`) the result
+    copied into the cache. Returns whether the fresh copy was a ready spare."""
+    project, name = target.project, target.db.database
+    prepared = [prepare(m, project.relative(m.path)) for m in scan.migrations]
+    base = ensure_base_template(target, maint, reporter.note)
+    if local:
+        spare = spares.put_in_place(maint, base, name)
+    else:  # a shared server: no copies left behind, no checkpoint forced on it
+        admin.clone_database(maint, base, name, file_copy=False)
+        spare = False
+    with target.connect() as conn:
+        apply_migrations(conn, prepared, SessionSettings(), reporter)
+        run_seeds(conn, seeds, report=lambda label, s: reporter.note(f"seeded {label} ({s:.2f}s)"))
+    if cache is not None:
+        for old in admin.databases_with_comment(maint, _cache_comment(name)):
+            spares.retire(maint, old)
+        _store_cache(maint, name, cache)
+    return spare
+
+
+def _store_cache(maint, name: str, cache: str) -> None:
+    """Copy `name` into the cache: under a temporary name, renamed only once it is complete and marked."""
+    temporary = spares.temporary_name()
+    admin.copy_database(maint, name, temporary, allow_connections=False)
+    admin.mark_template(maint, temporary)
+    with maint.transaction():
+        admin.set_comment(maint, temporary, _cache_comment(name))
+        admin.rename_database(maint, temporary, cache)
+
+
+def wait_for_background(target: Target, timeout: float = 60) -> bool:
+    """Wait until the background work after local resets on the target's server is done: no child running,
+    the trash dropped, ready spares of the bootstrap template and of the project's current cache.
+    False if that did not happen within `timeout` seconds (or a child failed)."""
     project = target.project
     scan = scan_migrations(project)
-    require_no_duplicates(scan)
     seeds = seed_files(project)
-    name = target.db.database
-    with target.connect(database=maintenance_database(name)) as maint:
-        maint.execute("SELECT pg_advisory_lock(%s)", (RESET_LOCK_KEY,))
-        key = cache_key(target, maint.info.server_version, scan.migrations, seeds)
-        cache = CACHE_PREFIX + key[:24]
-        if use_cache and admin.database_exists(maint, cache):
-            reporter.note("nothing changed since the last reset: restoring the cached database")
-            admin.clone_database(maint, cache, name)
-            hit = True
-        else:
-            prepared = [prepare(m, project.relative(m.path)) for m in scan.migrations]
-            base = ensure_base_template(target, maint, reporter.note)
-            admin.clone_database(maint, base, name)
-            with target.connect() as conn:
-                apply_migrations(conn, prepared, SessionSettings(), reporter)
-                run_seeds(conn, seeds, report=lambda label, s: reporter.note(f"seeded {label} ({s:.2f}s)"))
-            if use_cache:
-                for old in admin.databases_with_comment(maint, _cache_comment(name)):
-                    admin.unmark_template(maint, old)
-                    admin.drop_database(maint, old)
-                admin.clone_database(maint, name, cache)
-                admin.set_comment(maint, cache, _cache_comment(name))
-                admin.mark_template(maint, cache)
-            hit = False
-        maint.execute("SELECT pg_advisory_unlock(%s)", (RESET_LOCK_KEY,))
-    with target.connect() as conn:
-        ctx = audit.AuditContext(target.name, project.root)
-        audit.ensure_audit(conn)
-        audit.record(conn, ctx, "reset", started_at=started_at,
-                     details={"cache_hit": hit, "migrations": len(scan.migrations), "seeds": len(seeds)})
-    return ResetResult(name, hit, len(scan.migrations), len(seeds), time.perf_counter() - began)
+    with target.connect(database=maintenance_database(target.db.database)) as maint:
+        cache = _cache_name(target, maint, scan.migrations, seeds)
+        return spares.wait_until_settled(maint, target.db.host, target.db.port, [cache, base_template_name()],
+                                         timeout)
 
 
 def _cache_comment(database: str) -> str:
