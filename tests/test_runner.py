@@ -97,7 +97,9 @@ def test_audit_rows_of_a_group_carry_the_server_time_of_each_file(tmp_path, db_u
     slow = "CREATE TABLE public.slow (id int);\nSELECT pg_sleep(0.3);\n"
     files = {"20260101000001_a.sql": table(1), "20260101000002_slow.sql": slow, "20260101000003_b.sql": table(3)}
     ctx = audit.AuditContext("local", tmp_path)
-    apply(db_url, prepared_project(tmp_path, files), ctx=ctx)
+    _, reporter = apply(db_url, prepared_project(tmp_path, files), ctx=ctx)
+    reported = {e[1]: e[2] for e in reporter.events if e[0] == "finished"}
+    assert 0.3 <= reported["20260101000002"] < 3 and reported["20260101000001"] < 0.3
     rows = query(db_url, "SELECT version, started_at, finished_at, duration_ms FROM supabase_migrations.supatasks_audit "
                          "WHERE action = 'apply' ORDER BY id")
     assert [r[0] for r in rows] == ["20260101000001", "20260101000002", "20260101000003"]

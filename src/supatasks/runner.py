@@ -160,6 +160,11 @@ def _apply_group(conn, group: list[PreparedMigration], settings: SessionSettings
                 _drain(pipeline)
     except psycopg.Error as exc:
         failure = failure or exc
+    except BaseException:  # Ctrl-C: still say which files of the group are known to have committed
+        for f in sent:
+            if f.committed:
+                reporter.finished(f.item, f.seconds)
+        raise
     committed = [f for f in sent if f.committed]
     for f in committed:
         reporter.finished(f.item, f.seconds)
@@ -197,7 +202,11 @@ class _SentFile:
 
     @property
     def seconds(self) -> float:
-        return float(self.timing.fetchone()[0])
+        """The file's time on the server (0 when its timing row did not arrive)."""
+        result = self.timing.pgresult if self.timing is not None else None
+        if result is None or result.ntuples != 1:
+            return 0.0
+        return float(result.get_value(0, 0).decode())
 
 
 def _send_file(conn, sent: _SentFile, settings: SessionSettings, audit_ctx: audit.AuditContext | None) -> None:
