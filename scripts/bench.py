@@ -757,60 +757,38 @@ wrapper + binary start-up + connection, {_s(res, "cli_up", lo)} s for N={lo}) do
 def _note_warm(res: Results, n: int) -> str:
     bare = res.startup.get("bare_list")
     start = f"{statistics.median(bare):.2f}" if bare else "n/a"
-    cli, lo, hi = res.median("cli_reset", n), min(res.sizes), max(res.sizes)
-    at_hi = res.median("reset_warm", hi) and res.median("cli_reset", hi)
-    hi_ratio = res.median("reset_warm", hi) / res.median("cli_reset", hi) if at_hi else None
-    floor = (f"{(0.4 + 0.34) / cli:.2f}–{(0.4 + 1.0) / cli:.2f}" if cli else "n/a")
+    lo, hi = min(res.sizes), max(res.sizes)
+    cli_lo = res.median("cli_reset", lo)
     return f"""\
-**Floor.** A warm reset must start a process (`inv` with a trivial tasks.py alone takes {start} s here), import
-psycopg and connect, hash the files for the cache key — together about 0.4 s of the client's CPU — and copy the
-cached database into place with `CREATE DATABASE … TEMPLATE`, the fastest copy PostgreSQL has, which grows with
-the database: 0.34–1.0 s for the N=200 cache (the bare DROP + CREATE from the small bootstrap template, row
-"database re-creation", takes {res.median("recreate", n) or 0:.2f} s). So with the current method a warm reset
-costs at least ≈ 0.75–1.4 s, {floor} × the CLI's {cli or 0:.2f} s at N={n}. At N={lo} the CLI's reset
-({res.median("cli_reset", lo) or 0:.2f} s) is so short that 0.15 × of it is less than the start-up of Python and
-invoke; at N={hi} this run measured {f"{hi_ratio:.2f}" if hi_ratio else "n/a"} × (the copy of a
-{hi}-table database takes seconds too). Meeting 0.15 × needs the copy off the critical path (see below).
+**What is left.** A warm reset no longer copies anything while the user waits: after every local reset a
+background process prepares a spare copy of the cached database, and the next warm reset ends the target's
+sessions, renames it away and renames the spare into its place (milliseconds, whatever the database's size;
+the background process drops the old one later). Its own work is about 0.05 s in-process; the rest is the
+start-up every supatasks command pays — Python, invoke (a tasks.py that only imports invoke: {start} s) and
+psycopg — plus reading and hashing the files for the cache key and two connections. That start-up is also
+the whole of "db.up (N applied)": {_s(res, "up_noop", n)} s against the warm reset's {_s(res, "reset_warm", n)} s
+at N={n}, {_r(res, "reset_warm", "cli_reset", n)} × the CLI's reset. It does not grow with N
+({_s(res, "reset_warm", lo)} s at N={lo}, {_s(res, "reset_warm", hi)} s at N={hi}).
 
-**Hot spots** (warm `db.reset`, N=200, nine runs with the server logging every statement's duration;
-`reset.reset_database`): the client's own CPU time 0.36–0.53 s (process start-up, invoke, psycopg, hashing the
-files for the cache key); `database_admin.clone_database` → `create_database` — `CREATE DATABASE … TEMPLATE
-<cache>` — 0.34–1.0 s, the largest part and the most variable; `drop_database` 0.04–0.10 s; the checkpoint DROP
-DATABASE always requests (each adds 1 to `pg_stat_checkpointer.num_requested`) ≤ 0.05 s on a quiet machine, but
-1.7 s once while other work kept the disk busy; a second connection (to write the audit row) ~0.02 s.
-
-**Recommended changes.** (1) Take the copy off the critical path with a spare: after each reset, a detached
-child creates the next copy of the cache (`supatasks_spare_<key>`); a warm reset renames the old database away
-(`ALTER DATABASE … RENAME`, 0.5 ms, no checkpoint — after terminating its sessions, as WITH (FORCE) does) and
-the spare into place, then leaves the drop of the old one and the next spare to the child. What remains is
-start-up and two renames, ~0.4–0.5 s: ≈ 0.1 × the CLI at N=200, and the same at every N. When no spare is
-ready (two resets in a row), fall back to today's copy. (2) Even without a spare, rename-then-drop-later keeps
-DROP DATABASE's forced checkpoint out of the user's wait."""
+**Floor.** The start-up: at N={lo} the CLI's reset ({f"{cli_lo:.2f}" if cli_lo else "n/a"} s) is so short that
+0.15 × of it is below the start-up of Python and invoke alone, so the target can only hold from a few dozen
+migrations up. A reset started right after another (row "warm, right after another reset") finds the spare
+still being copied and waits for it behind the reset lock: {_s(res, "reset_warm_busy", n)} s at N={n}, still
+no slower than the copy it replaces."""
 
 
 def _note_cold(res: Results, n: int) -> str:
-    cache = (res.median("reset_cold", n) or 0) - (res.median("reset_nocache", n) or 0)
-    floor = (res.median("psql_seed", n) or 0) + (res.median("recreate", n) or 0)
-    band = f"{1 + 0.2 / floor:.2f}–{1 + 1.5 / floor:.2f}" if floor else "n/a"
+    copy = (res.median("reset_cold", n) or 0) - (res.median("reset_nocache", n) or 0)
     return f"""\
-**Floor.** The floor compared against — psql -1 -f of the corpus and the seed plus DROP + CREATE DATABASE —
-writes no migration history and no cache. A cold reset that writes its cache pays, on top of a `--no-cache`
-reset, one more copy of the finished database (`CREATE DATABASE <cache> TEMPLATE <target>`) and the drop of
-the previous cache: {cache:.2f} s at N={n} in this run (cold {res.median("reset_cold", n) or 0:.2f} s against
-`--no-cache` {res.median("reset_nocache", n) or 0:.2f} s). The copy alone took 0.2–1.5 s at N=200 in the server's
-statement log, so the floor of a caching cold reset is {band} × the floor above — the 1.2 × target holds only
-when the copy is quick *and* the migration runner itself runs at psql speed (see the `--no-cache` ratio below).
+**What it does.** A cold reset (here: a byte of the seed changed, so the cache key no longer matches) starts
+from the spare of the bootstrap template (renamed into place, no copy), runs every migration and the seed with
+the same runner as db.up, and writes the new cache: a copy of the result (`CREATE DATABASE … STRATEGY
+FILE_COPY`, under a temporary name, renamed once complete). The old cache and the old database are renamed
+away and dropped by the background process, so DROP DATABASE's checkpoint is no longer in the user's wait.
 
-**Hot spots** (cold `db.reset`, N=200, step timers over ten runs, three of them with the server logging
-statement durations; `reset.reset_database`): `runner.apply_migrations` 54–74%, `runner.prepare` 8–14%, the
-cache copy (`create_database` of the cache from the fresh database) 0.2–1.5 s (4–28%), dropping the old database
-and the old cache 0.1–0.4 s — once 3.7 s (29%) while other work kept the disk busy: DROP DATABASE requests an
-immediate checkpoint, and dropping the old cache *after* the migrations ran makes it write every page they
-dirtied —, connecting 0.1–0.3 s.
-
-**Recommended changes.** The runner changes of db.up (classify once, pipeline each file); drop the old cache
-and the old database before applying — when few pages are dirty — or rename them away and drop them after the
-result is printed; keep the cache copy (it is what makes the next reset warm)."""
+**Floor.** A `--no-cache` reset plus the one copy that makes the next reset warm — {copy:.2f} s at N={n} in
+this run (cold {_s(res, "reset_cold", n)} s against `--no-cache` {_s(res, "reset_nocache", n)} s). Measured
+{_r(res, "reset_cold", "psql_seed", n)} × the psql part of the floor alone at N={n}."""
 
 
 def _note_nocache(res: Results, n: int) -> str:
@@ -838,7 +816,13 @@ reset 0.39 × the CLI's reset (≤ 0.15), cold reset 1.76 × and `--no-cache` 1.
   decide; `prepare` took 0.7 s at N=200. Now each statement is classified once, tokens are read lazily and
   only as far as a rule needs (`statement_kinds`), and the executable list is kept on the prepared migration.
 - **Import cost.** The splitter's largest pattern (62 ms to compile) is compiled on first use.
-- **Warm reset.** See its note above: the copy of the cached database is taken off the critical path."""
+- **Copies in the user's wait.** A warm reset copied the cached database (`CREATE DATABASE … TEMPLATE`,
+  0.34–1.0 s at N=200) and dropped the old one (a forced checkpoint, once 1.7 s); a cold reset also copied
+  the bootstrap template and dropped the old cache after the migrations had dirtied every page (once 3.7 s).
+  Now a background process keeps ready spares of the cache and of the bootstrap template (`reset_spare`),
+  a reset renames one into place, and replaced databases are renamed away and dropped in the background;
+  copies that remain use `STRATEGY FILE_COPY` (PostgreSQL 15+), cheaper for these templates with fsync off
+  (tests/test_reset_spare.py)."""
 
 
 FLOOR_NOTES = {

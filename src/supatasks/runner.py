@@ -161,13 +161,9 @@ def _apply_group(conn, group: list[PreparedMigration], settings: SessionSettings
     except psycopg.Error as exc:
         failure = failure or exc
     except BaseException:  # Ctrl-C: still say which files of the group are known to have committed
-        for f in sent:
-            if f.committed:
-                reporter.finished(f.item, f.seconds)
+        _report_committed(sent, reporter)
         raise
-    committed = [f for f in sent if f.committed]
-    for f in committed:
-        reporter.finished(f.item, f.seconds)
+    committed = _report_committed(sent, reporter)
     if failure is None:
         return group
     if conn.info.transaction_status == INERROR:
@@ -185,6 +181,13 @@ def _apply_group(conn, group: list[PreparedMigration], settings: SessionSettings
 
 
 INERROR = 3       # psycopg.pq.TransactionStatus.INERROR
+
+
+def _report_committed(sent: list[_SentFile], reporter: Reporter) -> list[_SentFile]:
+    committed = [f for f in sent if f.committed]
+    for f in committed:
+        reporter.finished(f.item, f.seconds)
+    return committed
 
 
 @dataclass
