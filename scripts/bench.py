@@ -744,6 +744,16 @@ def _cpu(res: Results, key: str, n: int) -> str:
     return f"{statistics.median(values):.2f}" if values else "n/a"
 
 
+def _minus(res: Results, a: str, b: str, n: int) -> str:
+    x, y = res.median(a, n), res.median(b, n)
+    return f"{x - y:.2f}" if x and y else "n/a"
+
+
+def _half(res: Results, key: str, n: int) -> str:
+    value = res.median(key, n)
+    return f"{value / 2:.2f}" if value else "n/a"
+
+
 def _note_up_vs_cli(res: Results, n: int) -> str:
     hi, lo = max(res.sizes), min(res.sizes)
     return f"""\
@@ -753,7 +763,9 @@ server work (creating the tables, indexes, functions, triggers and policies), an
 most of the CLI's time: the CLI also sends each file as one batch, so its extra cost over the server is little
 more than its start-up (Node wrapper + binary start-up + connection: the whole of its {_s(res, "cli_up", lo)} s at
 N={lo}). For supatasks to take half the CLI's time, the server would have to do the same work in less than half
-the time, whatever the client. 0.5 × is within reach only where the CLI's start-up dominates and supatasks' own
+the time, whatever the client: at N={n} db.up's time less its fixed cost is {_minus(res, "up", "up_noop", n)} s,
+of which reading and classifying the files is about 0.1 s (measured in-process at N=200) and nearly all the
+rest the server at work — already more than half the CLI's time, {_half(res, "cli_up", n)} s. 0.5 × is within reach only where the CLI's start-up dominates and supatasks' own
 fixed cost ({_s(res, "up_noop", lo)} s) is smaller: at N={lo} db.up measured {_r(res, "up", "cli_up", lo)} ×."""
 
 
