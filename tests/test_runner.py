@@ -11,6 +11,7 @@ from projects import make_project, query
 from supatasks import audit, runner
 from supatasks.migration_files import scan_migrations
 from supatasks.project import find_project
+from supatasks.errors import MigrationFileError
 from supatasks.sqlerrors import SqlFailed
 
 
@@ -118,3 +119,23 @@ def test_inside_a_callers_transaction_files_are_savepoints_not_commits(tmp_path,
                 runner.apply_migrations(conn, prepared, runner.SessionSettings())
                 raise RuntimeError("the caller changes its mind")
     assert query(db_url, "SELECT to_regclass('public.t1'), to_regclass('public.t2')") == [(None, None)]
+
+
+def test_an_invalid_index_left_by_a_failed_concurrent_build_is_not_recorded_as_applied(tmp_path, db_url):
+    files = {"20260101000001_t.sql": "CREATE TABLE public.t (v int);\nINSERT INTO public.t VALUES (1), (1);\n",
+             "20260101000002_idx.sql": "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS t_v ON public.t (v);\n"}
+    prepared = prepared_project(tmp_path, files)
+    with pytest.raises(SqlFailed) as failed:  # the duplicate makes the build fail: t_v stays, INVALID
+        apply(db_url, prepared)
+    assert failed.value.sqlstate == "23505"
+    query(db_url, "DELETE FROM public.t WHERE ctid <> (SELECT min(ctid) FROM public.t)")
+    with pytest.raises(MigrationFileError) as refused:  # IF NOT EXISTS now skips the INVALID index
+        apply(db_url, prepared)
+    assert "index public.t_v is INVALID" in str(refused.value)
+    assert "DROP INDEX CONCURRENTLY public.t_v" in str(refused.value)
+    assert versions(db_url) == ["20260101000001"]
+
+    query(db_url, "DROP INDEX CONCURRENTLY public.t_v")
+    apply(db_url, prepared)
+    assert versions(db_url) == ["20260101000001", "20260101000002"]
+    assert query(db_url, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'public.t_v'::regclass") == [(True,)]

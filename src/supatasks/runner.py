@@ -316,12 +316,32 @@ def apply_one(conn, item: PreparedMigration, settings: SessionSettings,
                                          "stayed applied; make them idempotent (IF NOT EXISTS) and re-run")
     finally:
         session_limits(conn, SessionSettings(), local=False)
+    _refuse_invalid_indexes(conn, item)
     with conn.transaction():
         history.record_applied(conn, item.migration.version, item.migration.name, item.history)
         if audit_ctx is not None:
             audit.record(conn, audit_ctx, "apply", started_at=started_at, version=item.migration.version,
                          name=item.migration.name, content_hash=item.content_hash,
                          details={"transactional": False})
+
+
+def _refuse_invalid_indexes(conn, item: PreparedMigration) -> None:
+    """An interrupted or failed CREATE INDEX CONCURRENTLY leaves an INVALID index behind, which a re-run's
+    `IF NOT EXISTS` then skips: the file would be recorded as applied without a usable index."""
+    from .statement_kinds import concurrent_index_name
+
+    names = [name for stmt in item.executable if (name := concurrent_index_name(stmt.text))]
+    if not names:
+        return
+    invalid = [f"{schema}.{name}" for schema, name in conn.execute(
+        "SELECT n.nspname, c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT i.indisvalid AND c.relname = ANY(%s) "
+        "ORDER BY 1, 2", (names,)).fetchall()]
+    if invalid:
+        raise MigrationFileError(
+            f"{item.label}: index {', '.join(invalid)} is INVALID — left by an earlier CREATE INDEX CONCURRENTLY "
+            f"that failed or was interrupted, so IF NOT EXISTS skipped it. Drop it (DROP INDEX CONCURRENTLY "
+            f"{invalid[0]}) and re-run; the migration was not recorded as applied")
 
 
 @contextmanager

@@ -18,7 +18,7 @@ from .sqlsplit import (
     _skip_quoted,
 )
 
-__all__ = ["leading_keywords", "transaction_control", "non_transactional"]
+__all__ = ["leading_keywords", "transaction_control", "non_transactional", "concurrent_index_name"]
 
 # Enough for every rule below; ALTER TABLE ... DETACH PARTITION may come after long names.
 _HEAD_TOKENS = 48
@@ -346,3 +346,21 @@ def _alter_subscription(t: list[str]) -> str | None:
                     return None
         return f"ALTER SUBSCRIPTION {action} PUBLICATION"
     return None
+
+
+def concurrent_index_name(text: str) -> str | None:
+    """The name of the index `CREATE [UNIQUE] INDEX CONCURRENTLY [IF NOT EXISTS] name ON …` creates, as
+    PostgreSQL stores it (unquoted names folded to lower case); None for other statements or no name."""
+    t = _tokens(text, 8)
+    k = 2 if t[1:2] == ["UNIQUE"] else 1
+    if t[:1] != ["CREATE"] or t[k:k + 2] != ["INDEX", "CONCURRENTLY"]:
+        return None
+    k += 2
+    if t[k:k + 3] == ["IF", "NOT", "EXISTS"]:
+        k += 3
+    name = t[k] if k < len(t) else "ON"
+    if name == "ON":
+        return None  # no name given: PostgreSQL chooses one
+    if name.startswith('"'):
+        return name[1:-1].replace('""', '"')
+    return name.lower() if _is_word(name) else None
