@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -14,6 +16,31 @@ from supatasks.local_server import LocalServer
 
 REPO = Path(__file__).resolve().parents[1]
 PG15_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+_OWN_BASETEMP = pytest.StashKey[str]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    """A temporary folder of this session's own. The servers run as an unprivileged user when the tests run
+    as root and must traverse to their data folders; any other pytest session starting meanwhile resets
+    /tmp/pytest-of-<user> to mode 0700 (pytest does that for safety), which cut a running session's servers
+    off from their folders (initdb failed half-way)."""
+    if config.option.basetemp is None:
+        config.option.basetemp = tempfile.mkdtemp(prefix="supatasks-tests-")
+        config.stash[_OWN_BASETEMP] = config.option.basetemp
+
+
+def pytest_unconfigure(config):
+    own = config.stash.get(_OWN_BASETEMP, None)
+    session = getattr(config, "_supatasks_session", None)
+    if own and session is not None and not session.testsfailed:
+        shutil.rmtree(own, ignore_errors=True)  # kept after a failure, to look into
+
+
+def pytest_sessionstart(session):
+    session.config._supatasks_session = session
 
 
 def free_port() -> int:

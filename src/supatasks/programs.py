@@ -23,8 +23,10 @@ class Completed:
 
 class ProgramFailed(SupatasksError):
     def __init__(self, program: str, result: Completed):
-        last = (result.stderr.strip() or result.stdout.strip()).splitlines()
-        detail = last[-1] if last else f"exit code {result.exit_code}"
+        lines = (result.stderr.strip() or result.stdout.strip()).splitlines()
+        # The line that names the error, not a closing remark such as initdb's "removing contents of …"
+        telling = [line for line in lines if any(word in line.lower() for word in ("error", "fatal", "could not"))]
+        detail = (telling or lines)[-1] if lines else f"exit code {result.exit_code}"
         super().__init__(f"{Path(program).name} failed: {detail}")
         self.result = result
 
