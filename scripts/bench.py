@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import operator
 import os
 import platform
 import re
@@ -705,14 +706,22 @@ def ratios(res: Results) -> list[Ratio]:
 # missed target. The profiles quoted were taken on the machine of docs/benchmarks.md (pyinstrument, cProfile
 # and per-step timers around supatasks' functions), with the library as it was at that run.
 
-def _r(res: Results, a: str, b: str, n: int) -> str:
+def _pair(res: Results, a: str, b: str, n: int, combine) -> str:
     x, y = res.median(a, n), res.median(b, n)
-    return f"{x / y:.2f}" if x and y else "n/a"
+    return f"{combine(x, y):.2f}" if x and y else "n/a"
 
 
-def _s(res: Results, key: str, n: int) -> str:
+def _r(res: Results, a: str, b: str, n: int) -> str:
+    return _pair(res, a, b, n, operator.truediv)
+
+
+def _minus(res: Results, a: str, b: str, n: int) -> str:
+    return _pair(res, a, b, n, operator.sub)
+
+
+def _s(res: Results, key: str, n: int, scale: float = 1.0) -> str:
     value = res.median(key, n)
-    return f"{value:.2f}" if value else "n/a"
+    return f"{value * scale:.2f}" if value else "n/a"
 
 
 def _note_up_vs_psql(res: Results, n: int) -> str:
@@ -744,16 +753,6 @@ def _cpu(res: Results, key: str, n: int) -> str:
     return f"{statistics.median(values):.2f}" if values else "n/a"
 
 
-def _minus(res: Results, a: str, b: str, n: int) -> str:
-    x, y = res.median(a, n), res.median(b, n)
-    return f"{x - y:.2f}" if x and y else "n/a"
-
-
-def _half(res: Results, key: str, n: int) -> str:
-    value = res.median(key, n)
-    return f"{value / 2:.2f}" if value else "n/a"
-
-
 def _note_up_vs_cli(res: Results, n: int) -> str:
     hi, lo = max(res.sizes), min(res.sizes)
     return f"""\
@@ -765,7 +764,7 @@ more than its start-up (Node wrapper + binary start-up + connection: the whole o
 N={lo}). For supatasks to take half the CLI's time, the server would have to do the same work in less than half
 the time, whatever the client: at N={n} db.up's time less its fixed cost is {_minus(res, "up", "up_noop", n)} s,
 of which reading and classifying the files is about 0.1 s (measured in-process at N=200) and nearly all the
-rest the server at work — already more than half the CLI's time, {_half(res, "cli_up", n)} s. 0.5 × is within reach only where the CLI's start-up dominates and supatasks' own
+rest the server at work — already more than half the CLI's time, {_s(res, "cli_up", n, scale=0.5)} s. 0.5 × is within reach only where the CLI's start-up dominates and supatasks' own
 fixed cost ({_s(res, "up_noop", lo)} s) is smaller: at N={lo} db.up measured {_r(res, "up", "cli_up", lo)} ×."""
 
 
