@@ -233,8 +233,16 @@ def sleeping_backends(url: str) -> list[int]:
                                     "AND pid <> pg_backend_pid()")]
 
 
+STOPS = {"SIGINT": (signal.SIGINT, 130, INTERRUPTED),
+         "SIGTERM": (signal.SIGTERM, 143, "terminated (SIGTERM): the migration in progress was rolled back, "
+                                          "the lock released")}
+
+
+@pytest.mark.parametrize("stop", sorted(STOPS))
 @pytest.mark.parametrize("variant", ["db.up", "db.push --env=staging --yes", "no-transaction file"])
-def test_ctrl_c_rolls_back_cancels_the_query_releases_the_lock_exit_130(tmp_path, db_url, variant):
+def test_ctrl_c_rolls_back_cancels_the_query_releases_the_lock_exit_130(tmp_path, db_url, variant, stop):
+    """Ctrl-C, and SIGTERM the same way (exit 128 + the signal's number)."""
+    sig, code, message = STOPS[stop]
     slow = SLOW_BODY if variant != "no-transaction file" else "-- pg-delta: transaction=false\nSELECT pg_sleep(30);\n"
     files = {"20260101000001_a.sql": "CREATE TABLE IF NOT EXISTS public.a (id bigint);\n"
                                      "ALTER TABLE public.a ENABLE ROW LEVEL SECURITY;\n",
@@ -253,16 +261,16 @@ def test_ctrl_c_rolls_back_cancels_the_query_releases_the_lock_exit_130(tmp_path
                    what="the slow migration")
         assert proc.poll() is None, proc.communicate()
         began = time.monotonic()
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)
         out, err = proc.communicate(timeout=20)
         took = time.monotonic() - began
     finally:
         proc.kill()
-    assert proc.returncode == 130, (out, err)
+    assert proc.returncode == code, (out, err)
     assert took < 6, f"took {took:.1f}s to stop"  # psycopg cancels the query (it waits up to 5 s for that)
     assert "Traceback" not in err
-    assert err.strip().splitlines()[-1] == INTERRUPTED, err
-    assert [line for line in err.splitlines() if line.startswith(("error", "interrupted"))] == [INTERRUPTED]
+    assert err.strip().splitlines()[-1] == message, err
+    assert [line for line in err.splitlines() if line.startswith(("error", "interrupted", "terminated"))] == [message]
     # The query was cancelled: nothing still sleeps, the session is gone, nobody holds the lock.
     assert sleeping_backends(db_url) == []
     wait_for_sessions_to_end(db_url, timeout=5)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 
@@ -21,9 +22,13 @@ def db_task(*args, **kwargs):
             from ..redact import redact
 
             try:
-                return body(c, *a, **kw)
+                with _sigterm_as_interrupt():
+                    return body(c, *a, **kw)
             except SupatasksError as exc:
                 raise Exit(redact(f"error: {exc}"), code=exc.exit_code) from None
+            except Terminated:
+                raise Exit("terminated (SIGTERM): the migration in progress was rolled back, the lock released",
+                           code=143) from None
             except KeyboardInterrupt:
                 raise Exit("interrupted: the migration in progress was rolled back, the lock released",
                            code=130) from None
@@ -38,6 +43,32 @@ def db_task(*args, **kwargs):
     if args and callable(args[0]) and not kwargs:
         return decorate(args[0])
     return decorate
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a service manager, `kill`, a CI timeout), taken like Ctrl-C: psycopg cancels the running query,
+    the open transaction rolls back, the session and its lock end."""
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    import signal
+    import threading
+
+    # An inherited "ignore" (nohup and the like) is honoured; only the main thread can take signals.
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        yield
+        return
+
+    def terminate(signum, frame):
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _unexpected(exc: Exception) -> str | None:
