@@ -18,15 +18,19 @@ def migration_lock(conn, wait_seconds: float, notify: Callable[[str], None] = la
     """Hold the lock for the block; wait up to `wait_seconds` for another run to finish."""
     deadline = time.monotonic() + wait_seconds
     told = False
-    while not conn.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()[0]:
-        if not told:
-            holder = _holder(conn)
-            notify(f"another migration run holds the lock{holder}; waiting up to {wait_seconds:g}s")
-            told = True
-        if time.monotonic() >= deadline:
-            raise LockTimeout(f"someone else is migrating this database{_holder(conn)}; "
-                              f"gave up after {wait_seconds:g}s (SUPATASKS_LOCK_WAIT)")
-        time.sleep(POLL_SECONDS)
+    try:
+        while not conn.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()[0]:
+            if not told:
+                holder = _holder(conn)
+                notify(f"another migration run holds the lock{holder}; waiting up to {wait_seconds:g}s")
+                told = True
+            if time.monotonic() >= deadline:
+                raise LockTimeout(f"someone else is migrating this database{_holder(conn)}; "
+                                  f"gave up after {wait_seconds:g}s (SUPATASKS_LOCK_WAIT)")
+            time.sleep(POLL_SECONDS)
+    except KeyboardInterrupt as interrupt:  # Ctrl-C or SIGTERM before anything ran: the edge says so
+        interrupt.waiting_for_lock = True
+        raise
     try:
         yield
     finally:

@@ -26,12 +26,8 @@ def db_task(*args, **kwargs):
                     return body(c, *a, **kw)
             except SupatasksError as exc:
                 raise Exit(redact(f"error: {exc}"), code=exc.exit_code) from None
-            except Terminated:
-                raise Exit("terminated (SIGTERM): the migration in progress was rolled back, the lock released",
-                           code=143) from None
-            except KeyboardInterrupt:
-                raise Exit("interrupted: the migration in progress was rolled back, the lock released",
-                           code=130) from None
+            except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM (Terminated)
+                raise Exit(_interrupted(stop), code=143 if isinstance(stop, Terminated) else 130) from None
             except Exception as exc:  # a database or OS error we did not anticipate: still one line
                 message = _unexpected(exc)
                 if message is None:
@@ -69,6 +65,13 @@ def _sigterm_as_interrupt():
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupted(stop: KeyboardInterrupt) -> str:
+    what = "terminated (SIGTERM)" if isinstance(stop, Terminated) else "interrupted"
+    if getattr(stop, "waiting_for_lock", False):
+        return f"{what} while waiting for the migration lock: nothing was changed"
+    return f"{what}: the migration in progress was rolled back, the lock released"
 
 
 def _unexpected(exc: Exception) -> str | None:
