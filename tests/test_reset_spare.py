@@ -59,6 +59,21 @@ def settle(root: Path, url: str, monkeypatch, password: str | None = None) -> No
     assert wait_for_background(target_of(root, url, monkeypatch, password), timeout=120)
 
 
+def reset_and_settle(root: Path, url: str, monkeypatch) -> None:
+    """A new project, reset once (cold), the background work after it done."""
+    new_project(root)
+    reset(root, url)
+    settle(root, url, monkeypatch)
+
+
+def drop_the_spare(server, url: str) -> str:
+    """Remove the ready spare of the target's cache (as if the background child had not made it yet)."""
+    with maint(server) as conn:
+        cache = cache_of(conn, name_of(url))
+        admin.drop_database(conn, spares.spare_name(cache))
+    return cache
+
+
 def name_of(url: str) -> str:
     return url.rsplit("/", 1)[1]
 
@@ -135,12 +150,8 @@ def test_warm_reset_renames_the_spare_into_place_and_it_matches_a_copy(tmp_path,
 
 
 def test_warm_reset_without_a_spare_copies_the_cache(tmp_path, pg_server, db_url, monkeypatch):
-    new_project(tmp_path)
-    reset(tmp_path, db_url)
-    settle(tmp_path, db_url, monkeypatch)
-    with maint(pg_server) as conn:
-        cache = cache_of(conn, name_of(db_url))
-        admin.drop_database(conn, spares.spare_name(cache))
+    reset_and_settle(tmp_path, db_url, monkeypatch)
+    cache = drop_the_spare(pg_server, db_url)
     query(db_url, "INSERT INTO public.notes (body) VALUES ('scratch')")
 
     warm = reset(tmp_path, db_url)
@@ -161,9 +172,7 @@ def test_the_output_still_says_from_the_cache(tmp_path, db_url, monkeypatch):
 
 
 def test_a_spare_of_an_earlier_cache_of_the_same_name_is_never_used(tmp_path, pg_server, db_url, monkeypatch):
-    new_project(tmp_path)
-    reset(tmp_path, db_url)
-    settle(tmp_path, db_url, monkeypatch)
+    reset_and_settle(tmp_path, db_url, monkeypatch)
     with maint(pg_server) as conn:
         cache = cache_of(conn, name_of(db_url))
         spare = spares.ready_spare(conn, cache)
@@ -187,9 +196,7 @@ def test_a_spare_of_an_earlier_cache_of_the_same_name_is_never_used(tmp_path, pg
 
 def test_a_changed_project_drops_the_old_spare_and_prepares_one_of_the_new_cache(tmp_path, pg_server, db_url,
                                                                                    monkeypatch):
-    new_project(tmp_path)
-    reset(tmp_path, db_url)
-    settle(tmp_path, db_url, monkeypatch)
+    reset_and_settle(tmp_path, db_url, monkeypatch)
     with maint(pg_server) as conn:
         old_cache = cache_of(conn, name_of(db_url))
         old_spare = spares.ready_spare(conn, old_cache)
@@ -212,9 +219,7 @@ def test_a_changed_project_drops_the_old_spare_and_prepares_one_of_the_new_cache
 
 
 def test_old_databases_and_leftovers_are_dropped_in_the_background(tmp_path, pg_server, db_url, monkeypatch):
-    new_project(tmp_path)
-    reset(tmp_path, db_url)
-    settle(tmp_path, db_url, monkeypatch)
+    reset_and_settle(tmp_path, db_url, monkeypatch)
     with maint(pg_server) as conn:
         before = oid_of(conn, name_of(db_url))
         # What a crashed reset or child can leave: a temporary copy, a retired cache (still a template).
@@ -235,9 +240,7 @@ def test_old_databases_and_leftovers_are_dropped_in_the_background(tmp_path, pg_
 @pytest.mark.parametrize("warm", [True, False], ids=["warm", "cold"])
 def test_sessions_on_the_target_are_ended_and_it_accepts_connections_after(tmp_path, pg_server, db_url, monkeypatch,
                                                                            warm):
-    new_project(tmp_path)
-    reset(tmp_path, db_url)
-    settle(tmp_path, db_url, monkeypatch)
+    reset_and_settle(tmp_path, db_url, monkeypatch)
     idle = psycopg.connect(db_url, autocommit=True)
     busy = psycopg.connect(db_url)
     busy.execute("LOCK TABLE public.notes IN ACCESS EXCLUSIVE MODE")  # an open transaction holding a lock
@@ -257,9 +260,7 @@ def test_sessions_on_the_target_are_ended_and_it_accepts_connections_after(tmp_p
 
 
 def test_after_a_failed_reset_the_replaced_database_is_still_dropped(tmp_path, pg_server, db_url, monkeypatch):
-    new_project(tmp_path)
-    reset(tmp_path, db_url)
-    settle(tmp_path, db_url, monkeypatch)
+    reset_and_settle(tmp_path, db_url, monkeypatch)
     with maint(pg_server) as conn:
         before = oid_of(conn, name_of(db_url))
     (tmp_path / "supabase/migrations/20260101000002_bad.sql").write_text("ALTER TABLE nope ADD COLUMN x int;\n")
@@ -277,9 +278,7 @@ def test_after_a_failed_reset_the_replaced_database_is_still_dropped(tmp_path, p
 
 def test_a_target_left_closed_by_an_interrupted_reset_is_opened_by_the_next(tmp_path, pg_server, db_url,
                                                                            monkeypatch):
-    new_project(tmp_path)
-    reset(tmp_path, db_url)
-    settle(tmp_path, db_url, monkeypatch)
+    reset_and_settle(tmp_path, db_url, monkeypatch)
     with maint(pg_server) as conn:  # as if a reset died between closing the target and the renames
         admin.set_allow_connections(conn, name_of(db_url), False)
     with pytest.raises(psycopg.OperationalError):
@@ -290,9 +289,7 @@ def test_a_target_left_closed_by_an_interrupted_reset_is_opened_by_the_next(tmp_
 
 
 def test_a_target_left_invalid_by_an_interrupted_drop_is_replaced(tmp_path, pg_server, db_url, monkeypatch):
-    new_project(tmp_path)
-    reset(tmp_path, db_url)
-    settle(tmp_path, db_url, monkeypatch)
+    reset_and_settle(tmp_path, db_url, monkeypatch)
     with maint(pg_server) as conn:  # the mark an interrupted DROP DATABASE leaves (PostgreSQL 15.4 and later)
         conn.execute("UPDATE pg_database SET datconnlimit = -2 WHERE datname = %s", (name_of(db_url),))
     assert reset(tmp_path, db_url)["cache_hit"] is True
@@ -350,12 +347,9 @@ def test_spares_made_while_resets_run_leave_everything_consistent(tmp_path, pg_s
 
 
 def test_a_child_waits_for_a_running_reset(tmp_path, pg_server, db_url, monkeypatch):
-    new_project(tmp_path)
-    reset(tmp_path, db_url)
-    settle(tmp_path, db_url, monkeypatch)
+    reset_and_settle(tmp_path, db_url, monkeypatch)
+    cache = drop_the_spare(pg_server, db_url)
     with maint(pg_server) as conn:
-        cache = cache_of(conn, name_of(db_url))
-        admin.drop_database(conn, spares.spare_name(cache))
         with held(conn, RESET_LOCK_KEY):  # stands in for a reset in progress
             child = spares.launch(DatabaseUrl(pg_server.url("postgres")), [cache])
             with pytest.raises(subprocess.TimeoutExpired):
