@@ -26,6 +26,19 @@ INDEX_EVERY = 25  # every 25th migration is a CREATE INDEX CONCURRENTLY file (ou
 INTERRUPTED = "interrupted: the migration in progress was rolled back, the lock released"
 
 
+def wait_for_history(proc, url: str, target: int) -> None:
+    """Until `target` migrations are recorded (or the run ended)."""
+    with connect(url) as probe:
+        def reached():
+            if proc.poll() is not None:
+                return True
+            if probe.execute("SELECT to_regclass('supabase_migrations.schema_migrations')").fetchone()[0] is None:
+                return False
+            return probe.execute("SELECT count(*) FROM supabase_migrations.schema_migrations"
+                                 ).fetchone()[0] >= target
+        wait_until(reached, timeout=120, interval=0.005, what=f"{target} migrations")
+
+
 def version(k: int) -> str:
     return f"20260401{k:06d}"
 
@@ -115,16 +128,7 @@ def test_kill_9_at_random_moments_leaves_history_matching_schema(project200, pg_
                 time.sleep(rng.uniform(0.0, 1.0))
             else:
                 target = rng.randint(1, COUNT - 1)
-                with connect(url) as probe:
-                    def reached():
-                        if proc.poll() is not None:
-                            return True
-                        if probe.execute("SELECT to_regclass('supabase_migrations.schema_migrations')"
-                                         ).fetchone()[0] is None:
-                            return False
-                        return probe.execute("SELECT count(*) FROM supabase_migrations.schema_migrations"
-                                             ).fetchone()[0] >= target
-                    wait_until(reached, timeout=120, interval=0.005, what=f"{target} migrations")
+                wait_for_history(proc, url, target)
                 time.sleep(rng.uniform(0, 0.02))
             proc.send_signal(signal.SIGKILL)
         finally:
@@ -185,16 +189,7 @@ def test_ctrl_c_at_random_moments_of_a_200_migration_run(project200, pg_server, 
         proc = spawn(["db.up"], project200, {"SUPABASE_DB_URL": url})
         target = rng.randint(1, COUNT - 1)
         try:
-            with connect(url) as probe:
-                def reached():
-                    if proc.poll() is not None:
-                        return True
-                    if probe.execute("SELECT to_regclass('supabase_migrations.schema_migrations')"
-                                     ).fetchone()[0] is None:
-                        return False
-                    return probe.execute("SELECT count(*) FROM supabase_migrations.schema_migrations"
-                                         ).fetchone()[0] >= target
-                wait_until(reached, timeout=120, interval=0.005, what=f"{target} migrations")
+            wait_for_history(proc, url, target)
             time.sleep(rng.uniform(0, 0.02))
             began = time.monotonic()
             proc.send_signal(signal.SIGINT)
