@@ -105,7 +105,7 @@ def apply_migrations(conn, prepared: list[PreparedMigration], settings: SessionS
         todo = [p for p in prepared if p.migration.version not in applied]
         while len(done) < len(todo):
             group = _next_group(conn, todo, len(done))
-            if len(group) > 1 or group[0].transactional and conn.info.transaction_status == IDLE:
+            if group[0].transactional and conn.info.transaction_status == IDLE:
                 done += _apply_group(conn, group, settings, audit_ctx, reporter)
                 continue
             item = group[0]
@@ -239,15 +239,8 @@ def _drain(pipeline) -> None:
 
 def _group_failure(conn, exc, failed: _SentFile | None):
     """The error of a group, as the error of the file and statement that caused it (SqlFailed)."""
-    import psycopg
-
-    from .errors import ConnectionFailed
-
     if conn.broken or conn.closed:
-        name = failed.item.label if failed else "a migration"
-        return ConnectionFailed(
-            f"{name}: the connection to the server was lost while applying it; its transaction was "
-            "rolled back by the server (nothing of it is applied). Re-run to continue")
+        return _lost_connection(failed.item.label if failed else "a migration")
     if failed is None or failed.setup is None or failed.setup.pgresult is None:
         return exc
     stmt = next((s for s, c in zip(failed.item.executable, failed.statements) if c.pgresult is None), None)
@@ -349,7 +342,6 @@ def _connection_guard(conn, item: PreparedMigration):
     """A connection lost mid-migration: say which file, and that the server rolled it back."""
     import psycopg
 
-    from .errors import ConnectionFailed
     from .sqlerrors import SqlFailed
 
     try:
@@ -357,9 +349,15 @@ def _connection_guard(conn, item: PreparedMigration):
     except (psycopg.OperationalError, psycopg.InterfaceError, SqlFailed) as exc:
         if not conn.broken and not conn.closed:
             raise
-        raise ConnectionFailed(
-            f"{item.label}: the connection to the server was lost while applying it; its transaction was "
-            "rolled back by the server (nothing of it is applied). Re-run to continue") from None
+        raise _lost_connection(item.label) from None
+
+
+def _lost_connection(label: str):
+    from .errors import ConnectionFailed
+
+    return ConnectionFailed(
+        f"{label}: the connection to the server was lost while applying it; its transaction was "
+        "rolled back by the server (nothing of it is applied). Re-run to continue")
 
 
 def _run_statements(conn, item: PreparedMigration, note: str | None = None) -> None:
