@@ -19,6 +19,10 @@ class ConnectionFailed(SupatasksError):
     """The database server could not be reached or refused us."""
 
 
+class MigrationStalled(SupatasksError):
+    """The server and supatasks each waited for the other; the watchdog closed the connection."""
+
+
 class LockTimeout(SupatasksError):
     """Someone else holds the migration lock for longer than we were willing to wait."""
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from . import audit, history
-from .errors import MigrationFileError
+from .errors import MigrationFileError, MigrationStalled
 from .migration_files import MigrationFile, sha256_hex
 from .migration_lock import migration_lock
 from .sqlerrors import sql_failed
+from .watchdog import Watchdog, flush, sync
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ def apply_migrations(conn, prepared: list[PreparedMigration], settings: SessionS
     reporter = reporter or Reporter()
     done: list[PreparedMigration] = []
     _watch_client(conn)
-    with migration_lock(conn, settings.lock_wait, reporter.note):
+    with migration_lock(conn, settings.lock_wait, reporter.note), Watchdog(conn) as watchdog:
         history.ensure_history(conn)
         if audit_ctx is not None:
             audit.ensure_audit(conn)
@@ -105,27 +106,20 @@ def apply_migrations(conn, prepared: list[PreparedMigration], settings: SessionS
         todo = [p for p in prepared if p.migration.version not in applied]
         while len(done) < len(todo):
             group = _next_group(conn, todo, len(done))
-            if group[0].transactional and conn.info.transaction_status == IDLE and _pipelined(group[0]):
-                done += _apply_group(conn, group, settings, audit_ctx, reporter)
+            if group[0].transactional and conn.info.transaction_status == IDLE:
+                done += _apply_group(conn, group, settings, audit_ctx, reporter, watchdog)
                 continue
             item = group[0]
             reporter.started(item)
             began = time.perf_counter()
-            _apply_with_retries(conn, item, settings, audit_ctx, reporter)
+            _apply_with_retries(conn, item, settings, audit_ctx, reporter, watchdog=watchdog)
             reporter.finished(item, time.perf_counter() - began)
             done.append(item)
     return done
 
 
 GROUP_FILES = 20  # transactional files sent together before waiting for their results (progress per group)
-PIPELINE_LIMIT = 2000  # statements: a larger file is sent one statement at a time (see _pipelined)
 IDLE = 0          # psycopg.pq.TransactionStatus.IDLE: no transaction open on the connection
-
-
-def _pipelined(item: PreparedMigration) -> bool:
-    """Whether a file is sent in pipeline mode. Not a huge one: a 10 MB file of ~40,000 statements sometimes
-    stalled in pipeline mode (1 run in 3 here, cause not found yet); one statement per round trip never did."""
-    return len(item.executable) <= PIPELINE_LIMIT
 
 
 def _next_group(conn, todo: list[PreparedMigration], start: int) -> list[PreparedMigration]:
@@ -135,7 +129,7 @@ def _next_group(conn, todo: list[PreparedMigration], start: int) -> list[Prepare
         return [todo[start]]
     group = []
     for item in todo[start:start + GROUP_FILES]:
-        if not item.transactional or not _pipelined(item):
+        if not item.transactional:
             if not group:
                 group.append(item)
             break
@@ -144,7 +138,8 @@ def _next_group(conn, todo: list[PreparedMigration], start: int) -> list[Prepare
 
 
 def _apply_group(conn, group: list[PreparedMigration], settings: SessionSettings,
-                 audit_ctx: audit.AuditContext | None, reporter: Reporter) -> list[PreparedMigration]:
+                 audit_ctx: audit.AuditContext | None, reporter: Reporter,
+                 watchdog: Watchdog) -> list[PreparedMigration]:
     """Send each file of `group` as BEGIN, its statements, its history (and audit) row, COMMIT — all in one
     pipeline, then wait once. A failure stops the server at that file (what follows is skipped until the
     sync), so the files before it stay committed and the file itself is rolled back, as one by one.
@@ -158,15 +153,15 @@ def _apply_group(conn, group: list[PreparedMigration], settings: SessionSettings
     sent: list[_SentFile] = []
     failure = None
     try:
-        with conn.pipeline() as pipeline:
+        with watchdog.watching(group[0].label), conn.pipeline() as pipeline:
             try:
                 for item in group:
                     sent.append(_SentFile(item))
-                    _send_file(conn, sent[-1], settings, audit_ctx)
-                pipeline.sync()
+                    _send_file(conn, sent[-1], settings, audit_ctx, watchdog)
+                sync(conn, pipeline, watchdog)
             except psycopg.Error as exc:  # raised by the sync, or already while sending
                 failure = exc
-                _drain(pipeline)
+                _drain(conn, pipeline, watchdog)
     except psycopg.Error as exc:
         failure = failure or exc
     except BaseException:  # Ctrl-C: still say which files of the group are known to have committed
@@ -175,6 +170,8 @@ def _apply_group(conn, group: list[PreparedMigration], settings: SessionSettings
     committed = _report_committed(sent, reporter)
     if failure is None:
         return group
+    if watchdog.fired:
+        raise MigrationStalled(_stalled_at(watchdog, sent, committed)) from None
     if conn.info.transaction_status == INERROR:
         conn.execute("ROLLBACK")
     failed = sent[len(committed)] if len(committed) < len(sent) else None
@@ -184,9 +181,17 @@ def _apply_group(conn, group: list[PreparedMigration], settings: SessionSettings
     if committed:
         reporter.started(failed.item)  # the live line showed the group's first file
     began = time.perf_counter()
-    _apply_with_retries(conn, failed.item, settings, audit_ctx, reporter, first_failure=error)
+    _apply_with_retries(conn, failed.item, settings, audit_ctx, reporter, first_failure=error, watchdog=watchdog)
     reporter.finished(failed.item, time.perf_counter() - began)
     return [f.item for f in committed] + [failed.item]
+
+
+def _stalled_at(watchdog: Watchdog, sent: list[_SentFile], committed: list[_SentFile]) -> str:
+    """The watchdog names the group's first file; the stall belongs to the first one not committed."""
+    message = watchdog.fired or ""
+    if len(committed) < len(sent) and committed:
+        message = message.replace(sent[0].item.label, sent[len(committed)].item.label, 1)
+    return message
 
 
 INERROR = 3       # psycopg.pq.TransactionStatus.INERROR
@@ -221,27 +226,39 @@ class _SentFile:
         return float(result.get_value(0, 0).decode())
 
 
-def _send_file(conn, sent: _SentFile, settings: SessionSettings, audit_ctx: audit.AuditContext | None) -> None:
+def _send_file(conn, sent: _SentFile, settings: SessionSettings, audit_ctx: audit.AuditContext | None,
+               watchdog: Watchdog) -> None:
+    """Queue one file in the pipeline. Each statement is pushed out to the server before the next is queued
+    (`flush`): what is still on the client at a sync is then only the sync itself (see watchdog.py)."""
     item = sent.item
     conn.cursor().execute("BEGIN")
     sent.setup = session_limits(conn, settings, local=True)
     for stmt in item.executable:
         sent.statements.append(conn.cursor())  # kept before it is sent: an error can come back at once
         sent.statements[-1].execute(stmt.text)
+        _sent(conn, watchdog)
     history.record_applied(conn, item.migration.version, item.migration.name, item.history)
+    _sent(conn, watchdog)
     if audit_ctx is not None:  # times from the server's clock: now() is when this file's transaction began
         audit.record(conn, audit_ctx, "apply", started_at=None, version=item.migration.version,
                      name=item.migration.name, content_hash=item.content_hash)
     sent.timing = conn.execute("SELECT extract(epoch FROM clock_timestamp() - now())::float8")
     sent.commit = conn.execute("COMMIT")
+    _sent(conn, watchdog)
 
 
-def _drain(pipeline) -> None:
+def _sent(conn, watchdog: Watchdog | None) -> None:
+    if watchdog is not None:
+        watchdog.progress()
+    flush(conn, watchdog)
+
+
+def _drain(conn, pipeline, watchdog: Watchdog | None = None) -> None:
     """After an error, read what the server still sends (it skips the rest), so the pipeline ends cleanly."""
     import psycopg
 
     try:
-        pipeline.sync()
+        sync(conn, pipeline, watchdog)
     except psycopg.Error:
         pass
 
@@ -273,7 +290,8 @@ def _watch_client(conn) -> None:
 
 
 def _apply_with_retries(conn, item: PreparedMigration, settings: SessionSettings,
-                        audit_ctx: audit.AuditContext | None, reporter: Reporter, first_failure=None) -> None:
+                        audit_ctx: audit.AuditContext | None, reporter: Reporter, first_failure=None,
+                        watchdog: Watchdog | None = None) -> None:
     """Apply one file; on a lock timeout it rolled back whole, so try again after a growing pause.
     `first_failure`: the file's first attempt already failed so (sent with its group)."""
     from .sqlerrors import SqlFailed
@@ -284,7 +302,7 @@ def _apply_with_retries(conn, item: PreparedMigration, settings: SessionSettings
         try:
             if attempt == 0 and first_failure is not None:
                 raise first_failure
-            apply_one(conn, item, settings, audit_ctx)
+            apply_one(conn, item, settings, audit_ctx, watchdog)
             return
         except SqlFailed as failure:
             if failure.sqlstate != LOCK_NOT_AVAILABLE or attempt == retries:
@@ -296,20 +314,28 @@ def _apply_with_retries(conn, item: PreparedMigration, settings: SessionSettings
 
 
 def apply_one(conn, item: PreparedMigration, settings: SessionSettings,
-              audit_ctx: audit.AuditContext | None = None) -> None:
+              audit_ctx: audit.AuditContext | None = None, watchdog: Watchdog | None = None) -> None:
     started_at = audit.utcnow()
     if item.transactional:
-        with _connection_guard(conn, item):
-            # One round trip for the whole file (the Supabase CLI sends a file as one batch too), a second
-            # for its history and audit rows and the COMMIT.
-            with (conn.pipeline() if _pipelined(item) else nullcontext()) as pipeline, conn.transaction():
-                limits = session_limits(conn, settings, local=True)
-                execute_statements(conn, item.label, item.executable, pipeline=pipeline, setup=limits)
-                history.record_applied(conn, item.migration.version, item.migration.name, item.history)
-                if audit_ctx is not None:
-                    audit.record(conn, audit_ctx, "apply", started_at=started_at,
-                                 version=item.migration.version, name=item.migration.name,
-                                 content_hash=item.content_hash)
+        owned = watchdog is None
+        watchdog = watchdog or Watchdog(conn)
+        try:
+            with _connection_guard(conn, item, watchdog), watchdog.watching(item.label):
+                # One round trip for the whole file (the Supabase CLI sends a file as one batch too), a second
+                # for its history and audit rows and the COMMIT.
+                with conn.pipeline() as pipeline, conn.transaction():
+                    limits = session_limits(conn, settings, local=True)
+                    execute_statements(conn, item.label, item.executable, pipeline=pipeline, setup=limits,
+                                       watchdog=watchdog)
+                    history.record_applied(conn, item.migration.version, item.migration.name, item.history)
+                    if audit_ctx is not None:
+                        audit.record(conn, audit_ctx, "apply", started_at=started_at,
+                                     version=item.migration.version, name=item.migration.name,
+                                     content_hash=item.content_hash)
+                    _sent(conn, watchdog)  # the COMMIT's implicit sync then adds only a few bytes
+        finally:
+            if owned:
+                watchdog.close()
         return
     # Statements that refuse a transaction block run one by one; the history row follows them.
     session_limits(conn, settings, local=False)
@@ -347,8 +373,9 @@ def _refuse_invalid_indexes(conn, item: PreparedMigration) -> None:
 
 
 @contextmanager
-def _connection_guard(conn, item: PreparedMigration):
-    """A connection lost mid-migration: say which file, and that the server rolled it back."""
+def _connection_guard(conn, item: PreparedMigration, watchdog: Watchdog | None = None):
+    """A connection lost mid-migration: say which file, and that the server rolled it back (or that the
+    watchdog closed it on a stall)."""
     import psycopg
 
     from .sqlerrors import SqlFailed
@@ -356,6 +383,8 @@ def _connection_guard(conn, item: PreparedMigration):
     try:
         yield
     except (psycopg.OperationalError, psycopg.InterfaceError, SqlFailed) as exc:
+        if watchdog is not None and watchdog.fired:
+            raise MigrationStalled(watchdog.fired) from None
         if not conn.broken and not conn.closed:
             raise
         raise _lost_connection(item.label) from None
@@ -381,7 +410,7 @@ def executable(statements: list) -> list:
 
 
 def execute_statements(conn, label: str, statements: list, note: str | None = None, pipeline=None,
-                       setup=None) -> None:
+                       setup=None, watchdog: Watchdog | None = None) -> None:
     """Run split statements in order; a failure becomes SqlFailed naming `label` and the line.
 
     With `pipeline` (psycopg's pipeline mode, inside a transaction) all statements are sent before any
@@ -402,9 +431,12 @@ def execute_statements(conn, label: str, statements: list, note: str | None = No
         for stmt in statements:
             cursors.append(conn.cursor())  # kept before it is sent: an error can come back at once
             cursors[-1].execute(stmt.text)
-        pipeline.sync()
+            _sent(conn, watchdog)
+        sync(conn, pipeline, watchdog)
     except psycopg.Error as exc:
-        _drain(pipeline)
+        _drain(conn, pipeline, watchdog)
+        if watchdog is not None and watchdog.fired:
+            raise MigrationStalled(watchdog.fired) from None
         failed = next((stmt for stmt, cursor in zip(statements, cursors) if cursor.pgresult is None), None)
         setup_failed = setup is not None and setup.pgresult is None
         if failed is None or setup_failed or isinstance(exc, psycopg.OperationalError) and conn.broken:
