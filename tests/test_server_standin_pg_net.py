@@ -178,3 +178,32 @@ def test_platform_roles_may_post_others_may_not(supabase_db):
             with conn.transaction():
                 conn.execute("SET LOCAL ROLE standin_outsider")
                 conn.execute("SELECT net.http_get('https://x.example.test/')")
+
+
+def test_dashboard_webhook_through_supabase_functions_is_recorded(supabase_db):
+    """A webhook as `supabase db pull` writes it: the platform's trigger function calls
+    net.http_post / net.http_get positionally; the stand-in's signatures must take those calls."""
+    with connect(supabase_db) as conn:
+        if not conn.execute("SELECT to_regprocedure('supabase_functions.http_request()') IS NOT NULL").fetchone()[0]:
+            pytest.skip("this bootstrap has no supabase_functions.http_request()")
+        conn.execute("""
+            CREATE TABLE public.messages (id bigint PRIMARY KEY, text text);
+            CREATE TRIGGER message_posted AFTER INSERT ON public.messages FOR EACH ROW
+            EXECUTE FUNCTION supabase_functions.http_request(
+                'https://proj.example.test/functions/v1/on-message', 'POST',
+                '{"Content-Type":"application/json","Authorization":"Bearer service"}', '{"source":"db"}', '2000');
+            CREATE TRIGGER message_pinged AFTER INSERT ON public.messages FOR EACH ROW
+            EXECUTE FUNCTION supabase_functions.http_request(
+                'https://proj.example.test/ping', 'GET', '{}', '{"id":"1"}', '1000');
+        """)
+        conn.execute("INSERT INTO public.messages VALUES (1, 'hello')")
+        rows = {row[1]: row for row in queue(conn)}
+        post = rows["POST"]
+        assert post[2] == "https://proj.example.test/functions/v1/on-message?source=db"
+        assert post[3] == {"Content-Type": "application/json", "Authorization": "Bearer service"}
+        assert json.loads(post[4]) == {"type": "INSERT", "table": "messages", "schema": "public",
+                                       "record": {"id": 1, "text": "hello"}, "old_record": None}
+        assert post[5] == 2000
+        assert rows["GET"][2:] == ("https://proj.example.test/ping?id=1", {}, None, 1000)
+        hooks = conn.execute("SELECT hook_name, request_id FROM supabase_functions.hooks ORDER BY hook_name").fetchall()
+        assert hooks == [("message_pinged", rows["GET"][0]), ("message_posted", post[0])]
