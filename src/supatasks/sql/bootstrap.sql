@@ -1132,9 +1132,11 @@ CREATE TABLE IF NOT EXISTS realtime.schema_migrations (
     CONSTRAINT schema_migrations_pkey PRIMARY KEY (version)
 );
 
--- Broadcast (and presence) messages.  The platform partitions by day and the
--- Realtime server creates each day's partition; locally one default partition
--- takes every row.
+-- Broadcast (and presence) messages.  The platform partitions this table by
+-- day (the Realtime server creates each day's partition and drops old ones);
+-- locally it is one plain table with the same columns and key: nothing
+-- creates partitions here, and pg_dump --clean archives of a partitioned
+-- table do not restore over themselves.
 CREATE TABLE IF NOT EXISTS realtime.messages (
     topic          text NOT NULL,
     extension      text NOT NULL,
@@ -1147,8 +1149,7 @@ CREATE TABLE IF NOT EXISTS realtime.messages (
     binary_payload bytea,
     CONSTRAINT messages_pkey PRIMARY KEY (id, inserted_at),
     CONSTRAINT messages_payload_exclusive CHECK (payload IS NULL OR binary_payload IS NULL)
-) PARTITION BY RANGE (inserted_at);
-CREATE TABLE IF NOT EXISTS realtime.messages_default PARTITION OF realtime.messages DEFAULT;
+);
 CREATE INDEX IF NOT EXISTS messages_inserted_at_topic_index ON realtime.messages (inserted_at DESC, topic)
     WHERE (extension = 'broadcast' AND private IS TRUE);
 
@@ -1473,8 +1474,10 @@ REVOKE ALL ON FUNCTION supabase_functions.http_request() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION supabase_functions.http_request() TO postgres, anon, authenticated, service_role;
 GRANT USAGE ON SCHEMA supabase_functions TO postgres, anon, authenticated, service_role;
 GRANT ALL ON SCHEMA supabase_functions TO supabase_functions_admin;
-GRANT ALL ON ALL TABLES IN SCHEMA supabase_functions TO supabase_functions_admin, postgres, anon, authenticated, service_role;
-GRANT ALL ON ALL SEQUENCES IN SCHEMA supabase_functions TO supabase_functions_admin, postgres, anon, authenticated, service_role;
+-- (postgres last: the order pg_dump gives these grants back in, so that a restored
+-- backup compares equal)
+GRANT ALL ON ALL TABLES IN SCHEMA supabase_functions TO supabase_functions_admin, anon, authenticated, service_role, postgres;
+GRANT ALL ON ALL SEQUENCES IN SCHEMA supabase_functions TO supabase_functions_admin, anon, authenticated, service_role, postgres;
 ALTER DEFAULT PRIVILEGES IN SCHEMA supabase_functions GRANT ALL ON TABLES TO postgres, anon, authenticated, service_role;
 ALTER DEFAULT PRIVILEGES IN SCHEMA supabase_functions GRANT ALL ON FUNCTIONS TO postgres, anon, authenticated, service_role;
 ALTER DEFAULT PRIVILEGES IN SCHEMA supabase_functions GRANT ALL ON SEQUENCES TO postgres, anon, authenticated, service_role;
