@@ -146,9 +146,11 @@ class Watchdog:
         if row is None:
             return None
         state, wait_event, seconds = row
-        if not (state or "").startswith("idle") or wait_event != "ClientRead":
+        # Between messages the server is idle in ClientRead; in the middle of a message too large for the
+        # socket buffers (the Bind of a big statement) it is `active` in ClientRead. Both wait for us.
+        if wait_event != "ClientRead":
             return None
-        return max(0.0, seconds or 0.0)
+        return max(0.0, seconds or 0.0) if (state or "").startswith("idle") else 0.0
 
     def _fire(self, label: str, seconds: float) -> None:
         self._fired = (
