@@ -579,3 +579,23 @@ def test_hosted_schema_dump_applies(url):
             assert conn.execute("select id::text, handle from public.accounts").fetchall() == [(BOB, "bob")]
         assert conn.execute("select count(*) from pg_publication_tables where pubname = 'supabase_realtime' "
                             "and tablename = 'accounts'").fetchone()[0] == 1
+
+
+def test_bootstrap_completes_tables_an_older_bootstrap_left(server):
+    """Over a database with the older, smaller storage tables (an earlier bootstrap's), columns are added."""
+    url = create_database(server)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("""
+            create schema storage;
+            create table storage.buckets (id text primary key, name text not null, public boolean default false);
+            create table storage.objects (id uuid primary key default gen_random_uuid(),
+                                          bucket_id text references storage.buckets (id), name text);
+            insert into storage.buckets (id, name) values ('old', 'old');
+            insert into storage.objects (bucket_id, name) values ('old', 'a/b.txt');
+        """)
+        apply_bootstrap(conn)
+        assert conn.execute("select type::text, versioning_status from storage.buckets").fetchone() == (
+            "STANDARD", "DISABLED")
+        assert conn.execute("select is_versioned, is_delete_marker from storage.objects").fetchone() == (False, False)
+        assert conn.execute("select pg_get_userbyid(relowner) from pg_class where oid = 'storage.objects'::regclass"
+                            ).fetchone()[0] == "supabase_storage_admin"

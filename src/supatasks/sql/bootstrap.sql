@@ -850,8 +850,17 @@ CREATE TABLE IF NOT EXISTS storage.buckets (
     owner_id           text,
     CONSTRAINT buckets_pkey PRIMARY KEY (id)
 );
--- Columns later Storage versions added (also over an earlier bootstrap's table).
+-- Every column also over an existing, older table (an earlier bootstrap's, or
+-- one made by hand), then those later Storage versions added.
 ALTER TABLE storage.buckets
+    ADD COLUMN IF NOT EXISTS owner uuid,
+    ADD COLUMN IF NOT EXISTS created_at timestamptz DEFAULT now(),
+    ADD COLUMN IF NOT EXISTS updated_at timestamptz DEFAULT now(),
+    ADD COLUMN IF NOT EXISTS public boolean DEFAULT false,
+    ADD COLUMN IF NOT EXISTS avif_autodetection boolean DEFAULT false,
+    ADD COLUMN IF NOT EXISTS file_size_limit bigint,
+    ADD COLUMN IF NOT EXISTS allowed_mime_types text[],
+    ADD COLUMN IF NOT EXISTS owner_id text,
     ADD COLUMN IF NOT EXISTS type storage.buckettype NOT NULL DEFAULT 'STANDARD',
     ADD COLUMN IF NOT EXISTS versioning_status text NOT NULL DEFAULT 'DISABLED'
         CONSTRAINT buckets_versioning_status_check CHECK (versioning_status IN ('DISABLED', 'ENABLED', 'SUSPENDED'));
@@ -875,6 +884,15 @@ CREATE TABLE IF NOT EXISTS storage.objects (
     CONSTRAINT "objects_bucketId_fkey" FOREIGN KEY (bucket_id) REFERENCES storage.buckets (id)
 );
 ALTER TABLE storage.objects
+    ADD COLUMN IF NOT EXISTS owner uuid,
+    ADD COLUMN IF NOT EXISTS created_at timestamptz DEFAULT now(),
+    ADD COLUMN IF NOT EXISTS updated_at timestamptz DEFAULT now(),
+    ADD COLUMN IF NOT EXISTS last_accessed_at timestamptz DEFAULT now(),
+    ADD COLUMN IF NOT EXISTS metadata jsonb,
+    ADD COLUMN IF NOT EXISTS path_tokens text[] GENERATED ALWAYS AS (string_to_array(name, '/')) STORED,
+    ADD COLUMN IF NOT EXISTS version text,
+    ADD COLUMN IF NOT EXISTS owner_id text,
+    ADD COLUMN IF NOT EXISTS user_metadata jsonb,
     ADD COLUMN IF NOT EXISTS archived_at timestamptz,
     ADD COLUMN IF NOT EXISTS is_delete_marker boolean NOT NULL DEFAULT false,
     ADD COLUMN IF NOT EXISTS is_versioned boolean NOT NULL DEFAULT false;
