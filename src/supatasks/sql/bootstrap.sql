@@ -220,10 +220,13 @@ $bootstrap$;
 -- through extension_control_path (see supatasks/sql/extensions/README.md).  A
 -- server that has neither gets a warning, not an error: migrations that need
 -- no pgcrypto still apply.
--- The others the platform preinstalls (pg_stat_statements and, in older
--- projects, pgjwt in extensions; pgsodium in pgsodium; supabase_vault in
--- vault; pg_graphql in graphql) are created only when the server offers them
--- (a real extension, or a supatasks stand-in), silently skipped otherwise.
+-- The others a new project comes with (pg_stat_statements in extensions,
+-- supabase_vault in vault, pg_graphql in graphql) are created only when the
+-- server offers them (a real extension, or a supatasks stand-in), silently
+-- skipped otherwise.  pgjwt and pgsodium, which only older projects have, are
+-- not preinstalled: those projects' dumps create them (`create extension if
+-- not exists pgjwt with schema extensions`), and a preinstalled pgjwt would
+-- make pgcrypto undroppable, unlike on a new project.
 -- pg_stat_statements' view needs shared_preload_libraries to be read; the
 -- extension itself installs without it.  One that fails to install is a
 -- warning and leaves nothing behind (not even its schema).
@@ -236,10 +239,8 @@ BEGIN
             (1, 'uuid-ossp',          'extensions', true),
             (2, 'pgcrypto',           'extensions', true),
             (3, 'pg_stat_statements', 'extensions', false),
-            (4, 'pgjwt',              'extensions', false),
-            (5, 'pgsodium',           'pgsodium',   false),
-            (6, 'supabase_vault',     'vault',      false),
-            (7, 'pg_graphql',         'graphql',    false)
+            (4, 'supabase_vault',     'vault',      false),
+            (5, 'pg_graphql',         'graphql',    false)
         ) AS wanted(position, name, schema, required)
         ORDER BY position
     LOOP
