@@ -123,7 +123,7 @@ def test_staging_default_lock_timeout_rolls_back_names_the_blocker_and_spares_th
 
 
 def test_session_settings_seen_by_the_migration(tmp_path, pg_server):
-    """What a migration runs under: remote defaults 5s / 15min, a profile's own values, local 0 / 0."""
+    """What a migration runs under: remote defaults 5s / 15min, a profile's own values, local 60s / 0."""
     from reliability import new_database
 
     body = ("CREATE TABLE IF NOT EXISTS public.seen (lt text, st text);\n"
@@ -132,7 +132,7 @@ def test_session_settings_seen_by_the_migration(tmp_path, pg_server):
     make_project(tmp_path, {"20260101000001_seen.sql": body})
     cases = [("staging", "", ("5s", "15min")),
              ("staging", "SUPATASKS_LOCK_TIMEOUT=2s\nSUPATASKS_STATEMENT_TIMEOUT=1min\n", ("2s", "1min")),
-             ("local", "", ("0", "0"))]
+             ("local", "", ("1min", "0"))]
     for env, extra, expected in cases:
         url = new_database(pg_server)
         if env == "local":

@@ -9,6 +9,10 @@ from .errors import ConfigError, ConnectionFailed
 from .redact import mask_url, redact, register_secret
 
 APPLICATION_NAME = "supatasks"
+#: A server or network that vanishes mid-wait ends the wait: TCP keepalives notice a silent peer within about
+#: a minute, and data the peer never acknowledges fails after TCP_USER_TIMEOUT milliseconds.
+KEEPALIVES = {"keepalives": 1, "keepalives_idle": 20, "keepalives_interval": 10, "keepalives_count": 4,
+              "tcp_user_timeout": 60000}
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,7 @@ def connect(target: DatabaseUrl, *, connect_timeout: float = 10, autocommit: boo
             connect_timeout=max(1, int(round(connect_timeout))),
             autocommit=autocommit,
             application_name=APPLICATION_NAME,
+            **KEEPALIVES,
         )
     except psycopg.OperationalError as exc:
         reason = _first_line(str(exc)) or "connection failed"

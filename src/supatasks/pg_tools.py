@@ -49,4 +49,13 @@ def find_tool(name: str, server_major: int | None = None) -> str:
 
 def connection_args(db) -> list[str]:
     """libpq options without the password (it goes in PGPASSWORD)."""
-    return ["-h", db.host, "-p", str(db.port), "-U", db.user, "-d", db.database]
+    from .connection import KEEPALIVES
+
+    # -d takes a connection string: the database name plus the keepalive bounds (never the password).
+    settings = " ".join(f"{key}={value}" for key, value in KEEPALIVES.items())
+    return ["-h", db.host, "-p", str(db.port), "-U", db.user, "-d", f"dbname={_conninfo_quote(db.database)} {settings}"]
+
+
+def _conninfo_quote(value: str) -> str:
+    """A value for a libpq connection string: single-quoted, with backslashes and quotes escaped."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"

@@ -18,8 +18,10 @@ PROTECTED_PROFILES = ("production",)
 TRANSACTION_POOLER_PORT = 6543
 SECRET_KEYS = ("SUPABASE_DB_PASSWORD", "SUPABASE_ACCESS_TOKEN")
 
-# Defaults per kind of profile: a live database gets timeouts so a migration never stalls the app.
-LOCAL_DEFAULTS = {"lock_timeout": "0", "statement_timeout": "0"}
+# Defaults per kind of profile: a live database gets timeouts so a migration never stalls the app. A local
+# one gets no statement timeout (a long data step there is the developer's choice) but a bounded lock wait:
+# a session holding a lock (an open psql, a dev server) ends the migration with its name instead of a hang.
+LOCAL_DEFAULTS = {"lock_timeout": "60s", "statement_timeout": "0"}
 REMOTE_DEFAULTS = {"lock_timeout": "5s", "statement_timeout": "15min"}
 
 
