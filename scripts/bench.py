@@ -6,7 +6,7 @@
     python scripts/bench.py --sizes 10,200 --repeat 3 --out /tmp/bench.md
 
 What it does: writes a synthetic Supabase project of N realistic migrations per size (scripts/bench_corpus.py),
-starts its own embedded PostgreSQL (supatasks.local_server.LocalServer, on a free port, in a temporary folder),
+starts its own embedded PostgreSQL (supatasks.server.local_server.LocalServer, on a free port, in a temporary folder),
 bootstraps one template database with supatasks' Supabase bootstrap, and times every command as a user runs
 it — a child process, wall clock, from a fresh copy of that template (or of a migrated database) per trial:
 
@@ -218,12 +218,12 @@ class Bench:
         self.server = None
         self.supatasks = venv_program("supatasks")
         self.inv = venv_program("inv")
-        from supatasks.pg_tools import find_tool
+        from supatasks.server.pg_tools import find_tool
         self.psql = find_tool("psql")
 
     # -- server and databases -----------------------------------------------------------------------------
     def start_server(self) -> None:
-        from supatasks.local_server import LocalServer
+        from supatasks.server.local_server import LocalServer
 
         self.server = LocalServer(self.workdir / "pgdata", port=free_port())
         self.log(f"starting the bench server on 127.0.0.1:{self.server.port} ({self.server.data_dir})")
@@ -241,8 +241,8 @@ class Bench:
             for name, want in (("log_line_prefix", LOG_PREFIX), ("max_locks_per_transaction", str(MAX_LOCKS))):
                 if conn.execute(f"SHOW {name}").fetchone()[0] != want:
                     raise BenchError(f"the bench server did not take {name} = {want!r}")
-            from supatasks import database_admin as admin
-            from supatasks.bootstrap import apply_bootstrap
+            from supatasks.server import database_admin as admin
+            from supatasks.server.bootstrap import apply_bootstrap
             admin.create_database(conn, TEMPLATE_DB)
         with self.connect(TEMPLATE_DB) as conn:
             apply_bootstrap(conn)
@@ -263,12 +263,12 @@ class Bench:
 
     def clone(self, source: str, dest: str) -> None:
         """`dest` = a copy of `source` with its per-database settings (the bootstrap's search_path)."""
-        from supatasks import database_admin as admin
+        from supatasks.server import database_admin as admin
         with self.admin() as conn:
             admin.clone_database(conn, source, dest)
 
     def drop(self, *names: str) -> None:
-        from supatasks import database_admin as admin
+        from supatasks.server import database_admin as admin
         with self.admin() as conn:
             for name in names:
                 admin.drop_database(conn, name)
@@ -444,7 +444,7 @@ class Bench:
         """Wait for the background work local resets leave (spares, dropping replaced databases)."""
         import os
         from supatasks.project import find_project
-        from supatasks.reset import wait_for_background
+        from supatasks.reset.reset import wait_for_background
         from supatasks.target import open_target
 
         saved = os.environ.get("SUPABASE_DB_URL")
@@ -1046,7 +1046,7 @@ def find_cli(explicit: str | None) -> tuple[str | None, str | None]:
         return (explicit, None) if Path(explicit).exists() else (None, f"--cli {explicit}: no such file")
     from supatasks.errors import SupatasksError
     from supatasks.project import Project
-    from supatasks.supabase_cli import find_cli as locate
+    from supatasks.server.supabase_cli import find_cli as locate
     try:
         return locate(Project(REPO)), None
     except SupatasksError as exc:

@@ -12,7 +12,7 @@ A summary (pass rate) follows; `--json` prints all of it as one JSON object inst
 
 With `--cli`, the same migrations are also applied by the real Supabase CLI (`supabase migration up
 --db-url ...?sslmode=disable`) onto a fresh database of the same server that got the same bootstrap
-(`supatasks.bootstrap.apply_bootstrap`), and the row says whether the CLI fails too and at the same file
+(`supatasks.server.bootstrap.apply_bootstrap`), and the row says whether the CLI fails too and at the same file
 with the same SQLSTATE: the evidence for "broken upstream" rather than "supatasks gap".  `migration up` runs
 no seeds, so a seed failure has no CLI counterpart.
 
@@ -213,7 +213,7 @@ class Harness:
 
     def with_cli(self, copy: Path, row: dict) -> dict:
         """Apply the same migrations with the real CLI onto a fresh, bootstrapped database."""
-        from supatasks.bootstrap import apply_bootstrap
+        from supatasks.server.bootstrap import apply_bootstrap
 
         database = f"compat_cli_{self.copies}"
         with self.connect() as conn:

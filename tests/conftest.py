@@ -12,7 +12,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from supatasks.local_server import LocalServer
+from supatasks.server.local_server import LocalServer
 
 REPO = Path(__file__).resolve().parents[1]
 PG15_BIN = Path("/usr/lib/postgresql/15/bin")

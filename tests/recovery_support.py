@@ -38,14 +38,14 @@ def exists(url: str, relation: str, password: str | None = None) -> bool:
 
 
 def fingerprint(url: str, password: str | None = None) -> str:
-    from supatasks import schema_snapshot
+    from supatasks.checks import snapshot as schema_snapshot
 
     with connect(url, password) as conn:
         return schema_snapshot.fingerprint(schema_snapshot.snapshot(conn))
 
 
 def snapshot(url: str, password: str | None = None) -> dict:
-    from supatasks import schema_snapshot
+    from supatasks.checks import snapshot as schema_snapshot
 
     with connect(url, password) as conn:
         return schema_snapshot.snapshot(conn)
@@ -65,7 +65,7 @@ def table_contents(url: str, tables: list[str], password: str | None = None) -> 
 
 def bootstrapped_database(server) -> str:
     """A fresh database with supatasks' Supabase bootstrap (roles, auth, storage, extensions)."""
-    from supatasks.bootstrap import apply_bootstrap
+    from supatasks.server.bootstrap import apply_bootstrap
 
     url = create_database(server)
     with connect(url) as conn:

@@ -129,7 +129,7 @@ def apply_audit_counts(url: str, password: str | None = None) -> dict[str, int]:
 
 def migration_lock_holders(url: str, password: str | None = None) -> list[int]:
     """Backends holding supatasks' migration advisory lock."""
-    from supatasks.migration_lock import LOCK_KEY
+    from supatasks.migrations.lock import LOCK_KEY
 
     return [r[0] for r in rows(url, """
         SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted

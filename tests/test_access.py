@@ -17,7 +17,7 @@ import pytest
 from conftest import SECRET, create_database_pw
 from projects import SUPATASKS, make_project, run_supatasks
 from reliability import ProcessWatcher, clean_env, connect, history_versions, one_error_line, rows, spawn
-from supatasks.schema_snapshot import snapshot
+from supatasks.checks.snapshot import snapshot
 
 REF = "abcdefghijklmnop"
 M1 = ("CREATE TABLE IF NOT EXISTS public.a (id bigint PRIMARY KEY, note text);\n"

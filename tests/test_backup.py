@@ -147,14 +147,14 @@ def test_backup_of_an_older_server(tmp_path, pg15_server):
 
 def test_a_too_old_client_is_a_clear_error():
     from supatasks.errors import ToolMissing
-    from supatasks.pg_tools import find_tool
+    from supatasks.server.pg_tools import find_tool
 
     with pytest.raises(ToolMissing, match=r"pg_dump 99 or newer is needed.*found only"):
         find_tool("pg_dump", 99)
 
 
 def _pg_restore() -> str:
-    from supatasks.pg_tools import find_tool
+    from supatasks.server.pg_tools import find_tool
     return find_tool("pg_restore", 18)
 
 

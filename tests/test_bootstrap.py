@@ -12,9 +12,9 @@ import psycopg
 import pytest
 
 from conftest import create_database, free_port
-from supatasks import bootstrap
-from supatasks.bootstrap import BOOTSTRAP_VERSION, apply_bootstrap, bootstrap_sql, server_settings
-from supatasks.local_server import LocalServer
+from supatasks.server import bootstrap
+from supatasks.server.bootstrap import BOOTSTRAP_VERSION, apply_bootstrap, bootstrap_sql, server_settings
+from supatasks.server.local_server import LocalServer
 
 ALICE = "11111111-1111-4111-8111-111111111111"
 BOB = "22222222-2222-4222-8222-222222222222"

@@ -40,7 +40,7 @@ def test_supatasks_up_looks_applied_to_the_cli(tmp_path, db_url, supabase_cli):
 def test_cli_migration_up_looks_applied_to_supatasks(tmp_path, db_url, supabase_cli, pg_server):
     copy_example_project(tmp_path)
     # the CLI does not bootstrap: give the database the Supabase roles/schemas first, as a Supabase stack has
-    from supatasks.bootstrap import apply_bootstrap
+    from supatasks.server.bootstrap import apply_bootstrap
     import psycopg
     with psycopg.connect(db_url, autocommit=True) as conn:
         apply_bootstrap(conn)
@@ -55,7 +55,7 @@ def test_cli_migration_up_looks_applied_to_supatasks(tmp_path, db_url, supabase_
 
 def test_engine_cli_and_default_engine_write_the_same_history(tmp_path, pg_server, supabase_cli):
     from conftest import create_database
-    from supatasks.bootstrap import apply_bootstrap
+    from supatasks.server.bootstrap import apply_bootstrap
     import psycopg
 
     copy_example_project(tmp_path)

@@ -18,12 +18,7 @@ import psycopg
 import pytest
 from conftest import cli_url, create_database
 
-from supatasks.sqlsplit import (
-    _cli_cuts,
-    _piece_text,
-    history_statements,
-    split_statements,
-)
+from supatasks.sqltext.split import _cli_cuts, _piece_text, history_statements, split_statements
 
 CORPUS = Path(__file__).parent / "corpus" / "tricky"
 FILES = sorted(p.name for p in CORPUS.glob("*.sql"))

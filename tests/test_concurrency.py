@@ -20,7 +20,7 @@ import pytest
 from projects import make_project, run_supatasks
 from reliability import (TrialRun, apply_audit_counts, connect, history_versions, migration_lock_holders,
                          new_database, one_error_line, rows, spawn, trials, wait_for_sessions_to_end)
-from supatasks.migration_lock import LOCK_KEY
+from supatasks.migrations.lock import LOCK_KEY
 
 PROCESSES = 8
 MIGRATIONS = 24

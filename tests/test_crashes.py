@@ -19,7 +19,7 @@ import pytest
 from projects import make_project, run_supatasks
 from reliability import (TrialRun, connect, history_versions, migration_lock_holders, new_database,
                          rows, spawn, trials, wait_for_sessions_to_end, wait_until)
-from supatasks.schema_snapshot import fingerprint, snapshot
+from supatasks.checks.snapshot import fingerprint, snapshot
 
 COUNT = 200
 INDEX_EVERY = 25  # every 25th migration is a CREATE INDEX CONCURRENTLY file (outside a transaction)
@@ -282,7 +282,7 @@ def test_ctrl_c_rolls_back_cancels_the_query_releases_the_lock_exit_130(tmp_path
 
 
 def test_ctrl_c_while_waiting_for_the_lock(tmp_path, db_url):
-    from supatasks.migration_lock import LOCK_KEY
+    from supatasks.migrations.lock import LOCK_KEY
 
     make_project(tmp_path, {"20260101000001_a.sql": "CREATE TABLE public.a (id int);\n"})
     with connect(db_url, application_name="holder") as holder:

@@ -140,7 +140,7 @@ def test_history_changed_since_the_plan_runs_nothing(local, monkeypatch):
     """The plan is re-checked under the lock: a migration applied meanwhile stops the run."""
     from supatasks.errors import Refused
     from supatasks.project import Project
-    from supatasks.rollback import plan_down, run_down
+    from supatasks.recovery.down import plan_down, run_down
     from supatasks.target import open_target
 
     root, url, env = local

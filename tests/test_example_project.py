@@ -19,7 +19,7 @@ import psycopg
 import pytest
 
 from conftest import REPO, create_database
-from supatasks.bootstrap import apply_bootstrap
+from supatasks.server.bootstrap import apply_bootstrap
 
 SUPABASE = REPO / "supabase"
 MIGRATION_NAME = re.compile(r"^([0-9]+)_(.*)\.sql$")

@@ -119,9 +119,9 @@ def project_up_to(root: Path, index: int) -> Path:
 @pytest.mark.skipif(not EXAMPLE, reason="the example project has no migrations yet")
 @pytest.mark.parametrize("index", range(len(EXAMPLE)), ids=EXAMPLE)
 def test_up_down_up_is_identical_and_keeps_other_tables_rows(tmp_path, pg_server, index):
-    from supatasks.migration_files import scan_migrations
+    from supatasks.migrations.files import scan_migrations
     from supatasks.project import Project
-    from supatasks.runner import SessionSettings, apply_migrations, prepare
+    from supatasks.migrations.runner import SessionSettings, apply_migrations, prepare
 
     root = project_up_to(tmp_path, index)
     url = bootstrapped_database(pg_server)
@@ -161,7 +161,7 @@ def test_up_down_up_is_identical_and_keeps_other_tables_rows(tmp_path, pg_server
     ok(["db.up"], root, env)
     second_schema = snapshot(url)
     assert second_schema == first_schema, _diff(first_schema, second_schema)
-    from supatasks.schema_snapshot import fingerprint
+    from supatasks.checks.snapshot import fingerprint
     assert fingerprint(second_schema) == fingerprint(first_schema)
     with connect(url) as conn:
         assert contents(conn, others) == first_rows
@@ -172,7 +172,7 @@ def _without_bystander(snap: dict) -> dict:
 
 
 def _diff(a: dict, b: dict) -> str:
-    from supatasks.schema_snapshot import diff
+    from supatasks.checks.snapshot import diff
     return "\n".join(f"{d['change']} {d['kind']} {d['name']}: {d['before']} -> {d['after']}"
                      for d in diff(_without_bystander(a), _without_bystander(b)))
 

@@ -25,14 +25,14 @@ from hypothesis import strategies as st
 from projects import make_project, run_supatasks
 from reliability import connect, history_versions, one_error_line, record, rows, trials
 from supatasks.errors import SupatasksError
-from supatasks.history import HistoryRow
-from supatasks.migration_files import scan_migrations
-from supatasks.plan import status_rows
+from supatasks.migrations.history import HistoryRow
+from supatasks.migrations.files import scan_migrations
+from supatasks.migrations.plan import status_rows
 from supatasks.project import Project
-from supatasks.schema_snapshot import snapshot
+from supatasks.checks.snapshot import snapshot
 
 try:
-    import supatasks.lint as lint_module
+    import supatasks.checks.lint as lint_module
 except ImportError:  # pragma: no cover - lint arrives with issue 5
     lint_module = None
 
@@ -70,7 +70,7 @@ def write_files(root: Path, files: dict[str, bytes]) -> Project:
 
 
 def test_scan_status_lint_and_prepare_never_raise_anything_but_one_line_errors():
-    from supatasks.runner import prepare
+    from supatasks.migrations.runner import prepare
 
     seen = Counter()
 
@@ -163,15 +163,15 @@ def scratch_db(pg_server, monkeypatch):
             monkeypatch.delenv(key)
     monkeypatch.setenv("SUPABASE_DB_URL", url)
     with connect(url) as conn:
-        from supatasks.bootstrap import ensure_bootstrapped
+        from supatasks.server.bootstrap import ensure_bootstrapped
         ensure_bootstrapped(conn)  # once, so it is not part of what the property compares
         conn.execute("CREATE SCHEMA h")
     return url
 
 
 def test_db_up_applies_a_file_whole_or_not_at_all(scratch_db):
-    from supatasks.migrate import migrate_up
-    from supatasks.sqlsplit import history_statements
+    from supatasks.migrations.up import migrate_up
+    from supatasks.sqltext.split import history_statements
     from supatasks.target import open_target
 
     seen = Counter()
@@ -422,7 +422,7 @@ BAD_NAMES = ["$(touch pwned)", "`touch pwned`", "a;touch pwned", "a|touch pwned"
 
 def test_db_new_refuses_names_with_shell_metacharacters(tmp_path):
     from supatasks.errors import MigrationFileError
-    from supatasks.new_migration import create_migration
+    from supatasks.migrations.new import create_migration
 
     make_project(tmp_path)
     before = sorted(str(p) for p in tmp_path.rglob("*"))

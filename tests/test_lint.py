@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from projects import REPO, copy_example_project, make_project, run_supatasks
-from supatasks import lint as lint_module
-from supatasks.lint import lint_project
+from supatasks.checks import lint as lint_module
+from supatasks.checks.lint import lint_project
 from supatasks.project import Project
 
 SCHEMA = REPO / "src/supatasks/schemas/lint-report.schema.json"
@@ -217,9 +217,9 @@ def test_squawk_findings_are_merged_with_file_lines(tmp_path):
 
 
 def test_without_squawk_binary_a_warning_says_so(tmp_path, monkeypatch):
-    import supatasks.squawk
+    import supatasks.checks.squawk
 
-    monkeypatch.setattr(supatasks.squawk, "find_squawk", lambda: None)
+    monkeypatch.setattr(supatasks.checks.squawk, "find_squawk", lambda: None)
     report = lint(tmp_path, {"20260101000001_m.sql": TABLE_T}, squawk=True)
     assert hits(report) == [("ST090", "", None)] and report.ok and not report.squawk["ran"]
 

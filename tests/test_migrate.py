@@ -9,8 +9,8 @@ import psycopg
 import pytest
 
 from projects import make_project, query, run_supatasks
-from supatasks.migration_lock import LOCK_KEY
-from supatasks.sqlsplit import history_statements
+from supatasks.migrations.lock import LOCK_KEY
+from supatasks.sqltext.split import history_statements
 
 M1 = "-- first\nCREATE TABLE IF NOT EXISTS public.a (id int PRIMARY KEY);\n"
 M2 = ("CREATE OR REPLACE FUNCTION public.touch() RETURNS trigger AS $$\nBEGIN\n  NEW.id = NEW.id; RETURN NEW;\n"

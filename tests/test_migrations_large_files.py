@@ -17,7 +17,7 @@ from psycopg.generators import fetch
 from conftest import create_database
 from projects import make_project, run_supatasks
 from reliability import history_versions, one_error_line, rows
-from supatasks.watchdog import Watchdog
+from supatasks.migrations.watchdog import Watchdog
 
 SMALL = {f"2026010100000{i}_t{i}.sql": f"CREATE TABLE public.t{i} (id int PRIMARY KEY);\n" for i in range(1, 6)}
 

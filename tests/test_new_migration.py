@@ -9,7 +9,7 @@ import pytest
 
 from projects import make_project, run_supatasks
 from supatasks.errors import MigrationFileError
-from supatasks.new_migration import create_migration
+from supatasks.migrations.new import create_migration
 from supatasks.project import Project
 
 

@@ -49,7 +49,7 @@ def pushed(tmp_path_factory, pg_server):
 
 
 def compute(url, **kwargs):
-    from supatasks.pitr import compute_restore_point
+    from supatasks.recovery.pitr import compute_restore_point
     from recovery_support import connect
     from supatasks import audit
 
@@ -182,7 +182,7 @@ def test_guided_walk_is_recorded_and_resumes_after_an_interruption(pushed, pg_se
     assert "applied as expected" in record.read_text()
     point = state["pitr"]["restore_point"]
     assert point["versions"] == [V3]
-    from supatasks.incident import parse_iso
+    from supatasks.recovery.incident import parse_iso
     assert applies[V2]["finished_at"] < parse_iso(point["at"]) < applies[V3]["started_at"]
     # step times are in order
     finished = [parse_iso(s["finished_at"]) for s in state["steps"]]

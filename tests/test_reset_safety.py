@@ -32,7 +32,7 @@ def staged(tmp_path, pg_server, pw_server):
     """staging (trust server, superuser) and production (password server), migrated, with scratch data."""
     make_project(tmp_path, M, seed=SEED)
     urls = {"staging": bootstrapped_database(pg_server), "production": create_database_pw(pw_server)}
-    from supatasks.bootstrap import apply_bootstrap
+    from supatasks.server.bootstrap import apply_bootstrap
     with connect(urls["production"], SECRET) as conn:
         apply_bootstrap(conn)
     (tmp_path / ".env.staging").write_text(f"SUPABASE_DB_URL={urls['staging']}\n")

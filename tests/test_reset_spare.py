@@ -15,12 +15,13 @@ import pytest
 
 from conftest import SECRET, create_database, create_database_pw
 from projects import make_project, query, run_supatasks
-from supatasks import database_admin as admin, reset_spare as spares
+from supatasks.server import database_admin as admin
+from supatasks.reset import spares
 from supatasks.connection import DatabaseUrl
 from supatasks.project import find_project
-from supatasks.reset import CACHE_PREFIX, base_template_name, wait_for_background
-from supatasks.reset_lock import RESET_LOCK_KEY, SPARE_LOCK_KEY, held
-from supatasks.schema_snapshot import fingerprint, snapshot
+from supatasks.reset.reset import CACHE_PREFIX, base_template_name, wait_for_background
+from supatasks.reset.lock import RESET_LOCK_KEY, SPARE_LOCK_KEY, held
+from supatasks.checks.snapshot import fingerprint, snapshot
 from supatasks.target import open_target
 
 M1 = ("CREATE TABLE IF NOT EXISTS public.notes (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),\n"

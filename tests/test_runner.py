@@ -8,11 +8,12 @@ import psycopg
 import pytest
 
 from projects import make_project, query
-from supatasks import audit, runner
-from supatasks.migration_files import scan_migrations
+from supatasks import audit
+from supatasks.migrations import runner
+from supatasks.migrations.files import scan_migrations
 from supatasks.project import find_project
 from supatasks.errors import MigrationFileError
-from supatasks.sqlerrors import SqlFailed
+from supatasks.migrations.sqlerrors import SqlFailed
 
 
 class Recorder(runner.Reporter):

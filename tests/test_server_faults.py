@@ -19,7 +19,7 @@ from conftest import SECRET, create_database_pw, free_port
 from projects import make_project, run_supatasks
 from reliability import (TrialRun, apply_audit_counts, blackhole, connect, history_versions, new_database,
                          one_error_line, rows, spawn, trials, wait_until)
-from supatasks.local_server import LocalServer
+from supatasks.server.local_server import LocalServer
 
 COUNT = 120
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from supatasks.bootstrap import apply_bootstrap
+from supatasks.server.bootstrap import apply_bootstrap
 
 NOT_SENT = ("http: supatasks' local database sends no HTTP requests "
             "(development stand-in of the http extension)")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from supatasks.bootstrap import apply_bootstrap
+from supatasks.server.bootstrap import apply_bootstrap
 
 
 def connect(url: str) -> psycopg.Connection:

@@ -7,7 +7,7 @@ import json
 import psycopg
 import pytest
 
-from supatasks.bootstrap import apply_bootstrap
+from supatasks.server.bootstrap import apply_bootstrap
 
 
 def connect(url: str) -> psycopg.Connection:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from supatasks.bootstrap import apply_bootstrap
+from supatasks.server.bootstrap import apply_bootstrap
 
 PACKAGE_SQL = """
 create function @extschema@.hello(who text) returns text language sql immutable as $$ select 'hello ' || who $$;

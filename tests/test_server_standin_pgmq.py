@@ -7,7 +7,7 @@ import time
 import psycopg
 import pytest
 
-from supatasks.bootstrap import apply_bootstrap
+from supatasks.server.bootstrap import apply_bootstrap
 
 
 def _connect(url):

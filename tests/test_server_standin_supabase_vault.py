@@ -8,7 +8,7 @@ import psycopg
 import pytest
 
 from conftest import create_database
-from supatasks.bootstrap import apply_bootstrap
+from supatasks.server.bootstrap import apply_bootstrap
 
 
 def connect(url: str) -> psycopg.Connection:

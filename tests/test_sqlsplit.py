@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from supatasks.sqlsplit import (
+from supatasks.sqltext.split import (
     JS_WHITESPACE,
     Statement,
     _cli_cuts,

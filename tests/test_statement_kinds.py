@@ -17,7 +17,7 @@ import pytest
 from conftest import create_database
 from psycopg.pq import TransactionStatus
 
-from supatasks.statement_kinds import leading_keywords, non_transactional, transaction_control
+from supatasks.sqltext.kinds import leading_keywords, non_transactional, transaction_control
 
 # --------------------------------------------------------------------------------------
 # Pure classification

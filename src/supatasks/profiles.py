@@ -76,7 +76,7 @@ class Profile:
 
     @property
     def local_port(self) -> int:
-        from .local_server import DEFAULT_PORT
+        from .server.local_server import DEFAULT_PORT
         return int(_number(self.values.get("SUPATASKS_LOCAL_PORT", str(DEFAULT_PORT)), "SUPATASKS_LOCAL_PORT"))
 
     def database(self) -> DatabaseUrl | None:

@@ -39,7 +39,7 @@ class Target:
 
 
 def local_server_for(project: Project, profile: Profile):
-    from .local_server import LocalServer
+    from .server.local_server import LocalServer
 
     return LocalServer(project.state_dir / "pgdata", port=profile.local_port)
 

@@ -15,7 +15,7 @@ def lint(c, json=False, changed=False, base=None, no_squawk=False):
     """Lint the migrations: idempotency, RLS, down files, layout, transactions, plus squawk. Exit 1 on errors."""
     from invoke import Exit
 
-    from ..lint import changed_files, lint_project
+    from ..checks.lint import changed_files, lint_project
     from ..project import find_project
     from .console import err, print_json
 
@@ -55,8 +55,8 @@ def push_lint_gate(target, plan, *, skip_lint: bool, dry_run: bool, show) -> dic
         show("lint skipped (--skip-lint); recorded in the audit log")
         return {"lint": {"skipped": True}}
     from ..errors import Refused
-    from ..lint import lint_project
-    from ..migration_files import down_file_for, scan_migrations
+    from ..checks.lint import lint_project
+    from ..migrations.files import down_file_for, scan_migrations
 
     project = target.project
     only = {p.migration.path for p in plan.prepared}
@@ -83,7 +83,7 @@ def check(c, json=False, keep=False):
     """Apply every migration on a scratch local database: idempotency, up→down→up, seeds twice. Exit 1 on failure."""
     from invoke import Exit
 
-    from ..check import MigrationCheck, run_check
+    from ..checks.check import MigrationCheck, run_check
     from ..project import find_project
     from .console import err, out, print_json
 
@@ -117,7 +117,7 @@ def check(c, json=False, keep=False):
                "schema": "Schemas to list, comma-separated (default: public)."})
 def tables(c, env=None, json=False, schema="public"):
     """List the tables of a profile with their row level security state and row estimates."""
-    from ..inspect_schema import list_tables
+    from ..checks.inspect import list_tables
     from ..project import find_project
     from ..target import open_target
     from .console import out, print_json, table
@@ -141,7 +141,7 @@ def tables(c, env=None, json=False, schema="public"):
                "env": ENV_HELP, "json": JSON_HELP})
 def describe(c, table, env=None, json=False):
     """Show a table's columns (type, nullability, default), indexes, constraints, policies and triggers."""
-    from ..inspect_schema import describe_table
+    from ..checks.inspect import describe_table
     from ..project import find_project
     from ..target import open_target
     from .console import out, print_json
@@ -183,7 +183,7 @@ def diff(c, env=None, against=None, json=False, schema=None):
     from invoke import Exit
 
     from ..errors import ConfigError
-    from ..inspect_schema import schema_diff
+    from ..checks.inspect import schema_diff
     from ..project import find_project
     from ..target import open_target
     from .console import out, print_json, table

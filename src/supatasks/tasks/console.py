@@ -6,7 +6,7 @@ import json
 import sys
 from datetime import date, datetime
 
-from ..runner import Reporter
+from ..migrations.runner import Reporter
 
 
 def print_json(data) -> None:

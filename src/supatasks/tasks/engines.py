@@ -13,7 +13,7 @@ def require_engine(engine: str) -> None:
 
 
 def run_cli_up(target, include_all: bool) -> None:
-    from .. import supabase_cli
+    from ..server import supabase_cli
     from .console import out
 
     result = supabase_cli.migration_up(target.project, target.db, include_all=include_all)

@@ -8,7 +8,7 @@ from .edge import ENV_HELP, JSON_HELP, db_task
 @db_task(help={"name": "Migration name: lower-case words joined by underscores, e.g. add_user_preferences."})
 def new(c, name):
     """Create a migration file and its down file (supabase/rollbacks/)."""
-    from ..new_migration import create_migration
+    from ..migrations.new import create_migration
     from ..project import find_project
     from .console import out
 
@@ -32,7 +32,7 @@ def new(c, name):
 def up(c, env=None, dry_run=False, include_all=False, engine="supatasks", json=False, yes=False, confirm=None,
        skip_lint=False, retries=None):
     """Apply pending migrations, each in one transaction with its history row."""
-    from ..migrate import migrate_up
+    from ..migrations.up import migrate_up
     from ..project import find_project
     from ..target import open_target
     from .console import LineReporter, out, print_json
@@ -84,7 +84,7 @@ def _retries(value) -> int | None:
 @db_task(help={"env": ENV_HELP, "json": JSON_HELP})
 def status(c, env=None, json=False):
     """Show each migration's state: applied, pending, drifted, missing file."""
-    from ..migrate import migration_status
+    from ..migrations.up import migration_status
     from ..project import find_project
     from ..target import open_target
     from .console import err, print_json, table

@@ -36,10 +36,11 @@ def push(c, env=None, dry_run=False, json=False, include_all=False, include_seed
 def run_push(target, *, dry_run=False, json=False, include_all=False, include_seed=False, engine="supatasks",
              yes=False, confirm=None, skip_lint=False):
     """Plan, print, confirm, apply: shared by db.push and db.up on a non-local profile."""
-    from .. import audit, supabase_cli
+    from .. import audit
+    from ..server import supabase_cli
     from ..confirmation import Consent, confirm_write
     from ..errors import Refused
-    from ..push import apply_push, plan_push, record_cli_push
+    from ..migrations.push import apply_push, plan_push, record_cli_push
     from .console import LineReporter, err, out, print_json
 
     from .checks import push_lint_gate
@@ -103,7 +104,7 @@ def repair(c, versions, status, env=None, yes=False, confirm=None):
     """Mark versions applied or reverted in the history, like `supabase migration repair`."""
     from ..confirmation import Consent, confirm_write
     from ..project import find_project
-    from ..repair import repair as do_repair
+    from ..migrations.repair import repair as do_repair
     from ..target import open_target
     from .console import out
 

@@ -9,7 +9,7 @@ from .push import CONFIRM_HELP, YES_HELP
 @db_task(help={"yes": "Move the files; without it, only list the moves (a dry run).", "json": JSON_HELP})
 def fix_layout(c, yes=False, json=False):
     """Move the guide's down files (migrations/*_down.sql) to supabase/rollbacks/*.down.sql; never overwrites."""
-    from ..layout import apply_fix_layout, plan_fix_layout
+    from ..migrations.layout import apply_fix_layout, plan_fix_layout
     from ..project import find_project
     from .console import out, print_json
 
@@ -52,7 +52,7 @@ def down(c, env=None, last=None, to=None, dry_run=False, json=False, yes=False, 
     """Roll back applied migrations with their down files, newest first, each in one transaction."""
     from ..confirmation import Consent, confirm_write
     from ..project import find_project
-    from ..rollback import plan_down, run_down
+    from ..recovery.down import plan_down, run_down
     from ..target import open_target
     from .console import err, out, print_json
 
@@ -114,7 +114,7 @@ def rollback(c, env=None, batch=None, to=None, last=None, dry_run=False, yes=Fal
     """Incident rollback: show recent pushes, undo the latest one with its down files — backup first, recorded."""
     from ..confirmation import Consent
     from ..project import find_project
-    from ..rollback import incident_rollback
+    from ..recovery.down import incident_rollback
     from ..target import open_target
     from .console import out
 
@@ -145,7 +145,7 @@ def backup(c, env=None, output=None, exclude_schema=None, json=False):
     """Logical backup of a profile's database with pg_dump (custom format), recorded in the audit log."""
     from pathlib import Path
 
-    from ..backup import take_backup
+    from ..recovery.backup import take_backup
     from ..project import find_project
     from ..target import open_target
     from .console import out, print_json
@@ -173,7 +173,7 @@ def restore(c, file, env=None, yes=False, confirm=None, no_owner=False, no_backu
     """Restore a backup into a profile's database (pg_restore --clean --if-exists, one transaction)."""
     from pathlib import Path
 
-    from ..backup import archive_info, restore_backup
+    from ..recovery.backup import archive_info, restore_backup
     from ..confirmation import Consent, confirm_write
     from ..project import find_project
     from ..target import open_target
@@ -217,10 +217,10 @@ def pitr(c, env=None, version=None, batch=None, margin=None, at=None, print_=Fal
     """Point-in-time recovery as a guided checklist: restore point, dashboard links, each step recorded."""
     from pathlib import Path
 
-    from .. import pitr as flow
+    from ..recovery import pitr as flow
     from ..confirmation import is_interactive
     from ..errors import ConnectionFailed, Refused
-    from ..incident import IncidentRecord, incidents_dir
+    from ..recovery.incident import IncidentRecord, incidents_dir
     from ..project import find_project
     from ..target import open_target
     from .console import out
@@ -284,8 +284,9 @@ def _ask(question: str) -> str:
 
 
 def _restore_point(target, version, batch, margin):
-    from .. import audit, history
-    from ..pitr import DEFAULT_MARGIN, compute_restore_point
+    from .. import audit
+    from ..migrations import history
+    from ..recovery.pitr import DEFAULT_MARGIN, compute_restore_point
 
     with target.connect() as conn:
         rows = audit.read_audit(conn)
@@ -298,16 +299,17 @@ def _pitr_actions(target, run, new_env):
     """What db.pitr does itself: the backup (step 2) and, given the new project's profile, db.status (step 4)."""
 
     def backup_now() -> str:
-        from ..backup import take_backup
+        from ..recovery.backup import take_backup
 
         result = take_backup(target, label="pitr", details={"incident": target.project.relative(run.path)})
         run.set_fact("Backup of the current state", target.project.relative(result.path))
         return f"backup written: {result.describe(target.project)}"
 
     def check_new() -> str:
-        from .. import audit, history
-        from ..migrate import migration_status
-        from ..pitr import applied_at_point, check_new_project, record_point
+        from .. import audit
+        from ..migrations import history
+        from ..migrations.up import migration_status
+        from ..recovery.pitr import applied_at_point, check_new_project, record_point
         from ..target import open_target
         from .console import table
 

@@ -22,12 +22,12 @@ from .push import CONFIRM_HELP, YES_HELP
 def reset(c, env=None, engine="supatasks", no_cache=False, json=False, yes=False, confirm=None, mode="auto",
           no_backup=False, i_know_this_destroys_production=False):
     """Recreate the database, apply all migrations, run the seeds (remote profiles: after confirmation)."""
-    from .. import supabase_cli
+    from ..server import supabase_cli
     from ..confirmation import Consent
     from ..errors import Refused
-    from ..migration_files import scan_migrations
+    from ..migrations.files import scan_migrations
     from ..project import find_project
-    from ..reset import reset_database, reset_remote
+    from ..reset.reset import reset_database, reset_remote
     from ..target import open_target
     from .console import LineReporter, err, out, print_json
     from .engines import require_engine
@@ -50,7 +50,7 @@ def reset(c, env=None, engine="supatasks", no_cache=False, json=False, yes=False
                     + ("" if no_backup else " A backup is taken first."))
     if engine == "cli":
         if remote and not no_backup:
-            from ..backup import take_backup
+            from ..recovery.backup import take_backup
             saved = take_backup(target, label="before-reset")
             say(f"backup written: {saved.describe(target.project)}")
         result = supabase_cli.db_reset(target.project, target.db)
@@ -75,7 +75,7 @@ def seed(c, env=None, json=False, yes=False, confirm=None):
     """Run the seed files from [db.seed] sql_paths and record them like the Supabase CLI."""
     from .. import audit
     from ..project import find_project
-    from ..seeding import run_seeds, seed_files
+    from ..migrations.seeds import run_seeds, seed_files
     from ..target import open_target
     from .console import out, print_json
 

@@ -9,7 +9,8 @@ from .push import CONFIRM_HELP, YES_HELP
 @db_task(help={"env": ENV_HELP})
 def psql(c, env=None):
     """Open an interactive psql on a profile (password via the environment, never the command line)."""
-    from .. import pg_tools, programs
+    from ..server import pg_tools
+    from .. import programs
     from ..project import find_project
     from ..target import open_target
 
@@ -28,7 +29,7 @@ def exec(c, file, env=None, yes=False, confirm=None):
 
     from ..confirmation import Consent, confirm_write
     from ..project import find_project
-    from ..sql_file import execute_file
+    from ..migrations.exec import execute_file
     from ..target import open_target
     from .console import out
 
@@ -43,7 +44,7 @@ def exec(c, file, env=None, yes=False, confirm=None):
 def reload_schema(c, env=None):
     """Tell PostgREST to reload its schema cache (NOTIFY pgrst, 'reload schema')."""
     from ..project import find_project
-    from ..sql_file import reload_schema as notify
+    from ..migrations.exec import reload_schema as notify
     from ..target import open_target
     from .console import out
 

@@ -1,0 +1,490 @@
+"""Applying migration files: each file and its history row commit together, or not at all."""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from .. import audit
+from . import history
+from ..errors import MigrationFileError, MigrationStalled
+from .files import MigrationFile, sha256_hex
+from .lock import migration_lock
+from .sqlerrors import sql_failed
+from .watchdog import Watchdog, flush, sync
+
+
+@dataclass(frozen=True)
+class PreparedMigration:
+    migration: MigrationFile
+    label: str               # the file as shown to people (relative path)
+    statements: list         # sqlsplit.Statement, in file order
+    history: list[str] | None  # the CLI-compatible `statements` column value
+    content_hash: str
+    transactional: bool      # False: the file holds statements that cannot run in a transaction block
+    executable: list         # the statements to send (see `executable`), classified once in `prepare`
+
+
+@dataclass
+class SessionSettings:
+    lock_wait: float = 60
+    lock_timeout: str = "0"
+    statement_timeout: str = "0"
+    retries: int = 0          # extra attempts of a migration that hit lock_timeout
+    retry_backoff: float = 1.0  # seconds before the first retry; doubles each time
+
+
+LOCK_NOT_AVAILABLE = "55P03"
+
+
+class Reporter:
+    """What the runner tells a person while it works; the task layer prints it."""
+
+    def note(self, message: str) -> None:
+        pass
+
+    def started(self, prepared: PreparedMigration) -> None:
+        pass
+
+    def finished(self, prepared: PreparedMigration, seconds: float) -> None:
+        pass
+
+
+def prepare(migration: MigrationFile, label: str) -> PreparedMigration:
+    """Read and split a file, refusing what cannot be applied safely — before anything runs."""
+    from ..sqltext.split import has_no_transaction_directive, split_statements
+    from ..sqltext.kinds import non_transactional, transaction_control
+
+    data = migration.read_bytes()
+    text = migration.read_text()
+    statements = split_statements(text)
+    blocking, others, send = [], False, []
+    for stmt in statements:
+        if not stmt.has_code:
+            continue
+        control = transaction_control(stmt.text)
+        if control in ("rollback", "other"):
+            raise MigrationFileError(
+                f"{label}:{stmt.code_line}: {' '.join(stmt.text.split())[:60]!r} — a migration may not end "
+                "or prepare its own transaction (supatasks wraps each file in one transaction)")
+        if control is not None:
+            others = True  # BEGIN/COMMIT: not sent, but it means the author wanted a transaction
+            continue
+        send.append(stmt)
+        kind = non_transactional(stmt.text)
+        if kind:
+            blocking.append((stmt, kind))
+        else:
+            others = True
+    history_value = [s.text for s in statements]
+    if has_no_transaction_directive(text):  # the CLI's own opt-out: the author asked for no transaction
+        return PreparedMigration(migration, label, statements, history_value, sha256_hex(data),
+                                 transactional=False, executable=send)
+    if blocking and others:
+        stmt, kind = blocking[0]
+        raise MigrationFileError(
+            f"{label}:{stmt.code_line}: {kind} cannot run inside a transaction; move it to a migration file "
+            "of its own (supatasks runs such a file outside a transaction, statement by statement)")
+    return PreparedMigration(migration, label, statements, history_value, sha256_hex(data),
+                             transactional=not blocking, executable=send)
+
+
+def apply_migrations(conn, prepared: list[PreparedMigration], settings: SessionSettings,
+                     reporter: Reporter | None = None, audit_ctx: audit.AuditContext | None = None,
+                     ) -> list[PreparedMigration]:
+    """Apply `prepared` in order under the migration lock; returns what this run applied.
+
+    The pending list is re-read under the lock, so concurrent runs never apply a file twice.
+    """
+    reporter = reporter or Reporter()
+    done: list[PreparedMigration] = []
+    _watch_client(conn)
+    with migration_lock(conn, settings.lock_wait, reporter.note), Watchdog(conn) as watchdog:
+        history.ensure_history(conn)
+        if audit_ctx is not None:
+            audit.ensure_audit(conn)
+        applied = {row.version for row in history.read_history(conn)}
+        todo = [p for p in prepared if p.migration.version not in applied]
+        while len(done) < len(todo):
+            group = _next_group(conn, todo, len(done))
+            if group[0].transactional and conn.info.transaction_status == IDLE:
+                done += _apply_group(conn, group, settings, audit_ctx, reporter, watchdog)
+                continue
+            item = group[0]
+            reporter.started(item)
+            began = time.perf_counter()
+            _apply_with_retries(conn, item, settings, audit_ctx, reporter, watchdog=watchdog)
+            reporter.finished(item, time.perf_counter() - began)
+            done.append(item)
+    return done
+
+
+GROUP_FILES = 20  # transactional files sent together before waiting for their results (progress per group)
+IDLE = 0          # psycopg.pq.TransactionStatus.IDLE: no transaction open on the connection
+
+
+def _next_group(conn, todo: list[PreparedMigration], start: int) -> list[PreparedMigration]:
+    """The next files to send together: consecutive transactional files, only on a connection that is not
+    inside a caller's transaction (there each file is a savepoint); else the single next file."""
+    if conn.info.transaction_status != IDLE or not todo[start].transactional:
+        return [todo[start]]
+    group = []
+    for item in todo[start:start + GROUP_FILES]:
+        if not item.transactional:
+            if not group:
+                group.append(item)
+            break
+        group.append(item)
+    return group
+
+
+def _apply_group(conn, group: list[PreparedMigration], settings: SessionSettings,
+                 audit_ctx: audit.AuditContext | None, reporter: Reporter,
+                 watchdog: Watchdog) -> list[PreparedMigration]:
+    """Send each file of `group` as BEGIN, its statements, its history (and audit) row, COMMIT — all in one
+    pipeline, then wait once. A failure stops the server at that file (what follows is skipped until the
+    sync), so the files before it stay committed and the file itself is rolled back, as one by one.
+
+    A lock timeout is retried file by file (`_apply_with_retries`), then the group goes on."""
+    import psycopg
+
+    from .sqlerrors import SqlFailed
+
+    reporter.started(group[0])
+    sent: list[_SentFile] = []
+    failure = None
+    try:
+        with watchdog.watching(group[0].label), conn.pipeline() as pipeline:
+            try:
+                for item in group:
+                    sent.append(_SentFile(item))
+                    _send_file(conn, sent[-1], settings, audit_ctx, watchdog)
+                sync(conn, pipeline, watchdog)
+            except psycopg.Error as exc:  # raised by the sync, or already while sending
+                failure = exc
+                _drain(conn, pipeline, watchdog)
+    except psycopg.Error as exc:
+        failure = failure or exc
+    except BaseException:  # Ctrl-C: still say which files of the group are known to have committed
+        _report_committed(sent, reporter)
+        raise
+    committed = _report_committed(sent, reporter)
+    if failure is None:
+        return group
+    if watchdog.fired:
+        raise MigrationStalled(_stalled_at(watchdog, sent, committed)) from None
+    if conn.info.transaction_status == INERROR:
+        conn.execute("ROLLBACK")
+    failed = sent[len(committed)] if len(committed) < len(sent) else None
+    error = _group_failure(conn, failure, failed)
+    if not isinstance(error, SqlFailed):
+        raise error
+    if committed:
+        reporter.started(failed.item)  # the live line showed the group's first file
+    began = time.perf_counter()
+    _apply_with_retries(conn, failed.item, settings, audit_ctx, reporter, first_failure=error, watchdog=watchdog)
+    reporter.finished(failed.item, time.perf_counter() - began)
+    return [f.item for f in committed] + [failed.item]
+
+
+def _stalled_at(watchdog: Watchdog, sent: list[_SentFile], committed: list[_SentFile]) -> str:
+    """The watchdog names the group's first file; the stall belongs to the first one not committed."""
+    message = watchdog.fired or ""
+    if len(committed) < len(sent) and committed:
+        message = message.replace(sent[0].item.label, sent[len(committed)].item.label, 1)
+    return message
+
+
+INERROR = 3       # psycopg.pq.TransactionStatus.INERROR
+
+
+def _report_committed(sent: list[_SentFile], reporter: Reporter) -> list[_SentFile]:
+    committed = [f for f in sent if f.committed]
+    for f in committed:
+        reporter.finished(f.item, f.seconds)
+    return committed
+
+
+@dataclass
+class _SentFile:
+    """One file sent in a pipeline: its cursors get their results when the pipeline is synced."""
+    item: PreparedMigration
+    setup: object = None
+    statements: list = field(default_factory=list)
+    timing: object = None
+    commit: object = None
+
+    @property
+    def committed(self) -> bool:
+        return self.commit is not None and self.commit.pgresult is not None
+
+    @property
+    def seconds(self) -> float:
+        """The file's time on the server (0 when its timing row did not arrive)."""
+        result = self.timing.pgresult if self.timing is not None else None
+        if result is None or result.ntuples != 1:
+            return 0.0
+        return float(result.get_value(0, 0).decode())
+
+
+def _send_file(conn, sent: _SentFile, settings: SessionSettings, audit_ctx: audit.AuditContext | None,
+               watchdog: Watchdog) -> None:
+    """Queue one file in the pipeline. Each statement is pushed out to the server before the next is queued
+    (`flush`): what is still on the client at a sync is then only the sync itself (see watchdog.py)."""
+    item = sent.item
+    conn.cursor().execute("BEGIN")
+    sent.setup = session_limits(conn, settings, local=True)
+    for stmt in item.executable:
+        sent.statements.append(conn.cursor())  # kept before it is sent: an error can come back at once
+        sent.statements[-1].execute(stmt.text)
+        _sent(conn, watchdog)
+    history.record_applied(conn, item.migration.version, item.migration.name, item.history)
+    _sent(conn, watchdog)
+    if audit_ctx is not None:  # times from the server's clock: now() is when this file's transaction began
+        audit.record(conn, audit_ctx, "apply", started_at=None, version=item.migration.version,
+                     name=item.migration.name, content_hash=item.content_hash)
+    sent.timing = conn.execute("SELECT extract(epoch FROM clock_timestamp() - now())::float8")
+    sent.commit = conn.execute("COMMIT")
+    _sent(conn, watchdog)
+
+
+def _sent(conn, watchdog: Watchdog | None) -> None:
+    if watchdog is not None:
+        watchdog.progress()
+    flush(conn, watchdog)
+
+
+def _drain(conn, pipeline, watchdog: Watchdog | None = None) -> None:
+    """After an error, read what the server still sends (it skips the rest), so the pipeline ends cleanly."""
+    import psycopg
+
+    try:
+        sync(conn, pipeline, watchdog)
+    except psycopg.Error:
+        pass
+
+
+def _group_failure(conn, exc, failed: _SentFile | None):
+    """The error of a group, as the error of the file and statement that caused it (SqlFailed)."""
+    if conn.broken or conn.closed:
+        return _lost_connection(failed.item.label if failed else "a migration")
+    if failed is None or failed.setup is None or failed.setup.pgresult is None:
+        return exc
+    stmt = next((s for s, c in zip(failed.item.executable, failed.statements) if c.pgresult is None), None)
+    if stmt is None:
+        return exc  # the history or audit row, or the COMMIT: not the file's own SQL
+    return _failure(conn, exc, failed.item.label, stmt, None)
+
+
+def _watch_client(conn) -> None:
+    """Have the server notice a vanished client (kill -9, a dropped network) within a second and roll the
+    migration back, instead of first finishing the statement it runs (holding its locks and the migration
+    lock meanwhile). PostgreSQL 14+; elsewhere the setting does not exist and nothing changes."""
+    import psycopg
+
+    if conn.info.server_version < 140000:
+        return
+    try:
+        conn.execute("SET client_connection_check_interval = '1s'")
+    except psycopg.Error:  # e.g. a server platform that cannot check (it accepts only 0 there)
+        pass
+
+
+def _apply_with_retries(conn, item: PreparedMigration, settings: SessionSettings,
+                        audit_ctx: audit.AuditContext | None, reporter: Reporter, first_failure=None,
+                        watchdog: Watchdog | None = None) -> None:
+    """Apply one file; on a lock timeout it rolled back whole, so try again after a growing pause.
+    `first_failure`: the file's first attempt already failed so (sent with its group)."""
+    from .sqlerrors import SqlFailed
+
+    delay = settings.retry_backoff
+    retries = max(0, int(settings.retries))  # never fewer than one attempt
+    for attempt in range(retries + 1):
+        try:
+            if attempt == 0 and first_failure is not None:
+                raise first_failure
+            apply_one(conn, item, settings, audit_ctx, watchdog)
+            return
+        except SqlFailed as failure:
+            if failure.sqlstate != LOCK_NOT_AVAILABLE or attempt == retries:
+                raise
+            reporter.note(f"{item.label}: lock timeout ({failure.note or 'blocked'}); rolled back, "
+                          f"retry {attempt + 1} of {retries} in {delay:g}s")
+            time.sleep(delay)
+            delay *= 2
+
+
+def apply_one(conn, item: PreparedMigration, settings: SessionSettings,
+              audit_ctx: audit.AuditContext | None = None, watchdog: Watchdog | None = None) -> None:
+    started_at = audit.utcnow()
+    if item.transactional:
+        owned = watchdog is None
+        watchdog = watchdog or Watchdog(conn)
+        try:
+            with _connection_guard(conn, item, watchdog), watchdog.watching(item.label):
+                # One round trip for the whole file (the Supabase CLI sends a file as one batch too), a second
+                # for its history and audit rows and the COMMIT.
+                with conn.pipeline() as pipeline, conn.transaction():
+                    limits = session_limits(conn, settings, local=True)
+                    execute_statements(conn, item.label, item.executable, pipeline=pipeline, setup=limits,
+                                       watchdog=watchdog)
+                    history.record_applied(conn, item.migration.version, item.migration.name, item.history)
+                    if audit_ctx is not None:
+                        audit.record(conn, audit_ctx, "apply", started_at=started_at,
+                                     version=item.migration.version, name=item.migration.name,
+                                     content_hash=item.content_hash)
+                    _sent(conn, watchdog)  # the COMMIT's implicit sync then adds only a few bytes
+        finally:
+            if owned:
+                watchdog.close()
+        return
+    # Statements that refuse a transaction block run one by one; the history row follows them.
+    session_limits(conn, settings, local=False)
+    try:
+        _run_statements(conn, item, note="this file runs outside a transaction: statements before this one "
+                                         "stayed applied; make them idempotent (IF NOT EXISTS) and re-run")
+    finally:
+        session_limits(conn, SessionSettings(), local=False)
+    _refuse_invalid_indexes(conn, item)
+    with conn.transaction():
+        history.record_applied(conn, item.migration.version, item.migration.name, item.history)
+        if audit_ctx is not None:
+            audit.record(conn, audit_ctx, "apply", started_at=started_at, version=item.migration.version,
+                         name=item.migration.name, content_hash=item.content_hash,
+                         details={"transactional": False})
+
+
+def _refuse_invalid_indexes(conn, item: PreparedMigration) -> None:
+    """An interrupted or failed CREATE INDEX CONCURRENTLY leaves an INVALID index behind, which a re-run's
+    `IF NOT EXISTS` then skips: the file would be recorded as applied without a usable index."""
+    from ..sqltext.kinds import concurrent_index_name
+
+    names = [name for stmt in item.executable if (name := concurrent_index_name(stmt.text))]
+    if not names:
+        return
+    invalid = [f"{schema}.{name}" for schema, name in conn.execute(
+        "SELECT n.nspname, c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT i.indisvalid AND c.relname = ANY(%s) "
+        "ORDER BY 1, 2", (names,)).fetchall()]
+    if invalid:
+        raise MigrationFileError(
+            f"{item.label}: index {', '.join(invalid)} is INVALID — left by an earlier CREATE INDEX CONCURRENTLY "
+            f"that failed or was interrupted, so IF NOT EXISTS skipped it. Drop it (DROP INDEX CONCURRENTLY "
+            f"{invalid[0]}) and re-run; the migration was not recorded as applied")
+
+
+@contextmanager
+def _connection_guard(conn, item: PreparedMigration, watchdog: Watchdog | None = None):
+    """A connection lost mid-migration: say which file, and that the server rolled it back (or that the
+    watchdog closed it on a stall)."""
+    import psycopg
+
+    from .sqlerrors import SqlFailed
+
+    try:
+        yield
+    except (psycopg.OperationalError, psycopg.InterfaceError, SqlFailed) as exc:
+        if watchdog is not None and watchdog.fired:
+            raise MigrationStalled(watchdog.fired) from None
+        if not conn.broken and not conn.closed:
+            raise
+        raise _lost_connection(item.label) from None
+
+
+def _lost_connection(label: str):
+    from ..errors import ConnectionFailed
+
+    return ConnectionFailed(
+        f"{label}: the connection to the server was lost while applying it; its transaction was "
+        "rolled back by the server (nothing of it is applied). Re-run to continue")
+
+
+def _run_statements(conn, item: PreparedMigration, note: str | None = None) -> None:
+    execute_statements(conn, item.label, item.executable, note=note)
+
+
+def executable(statements: list) -> list:
+    """The statements to send: no comment-only pieces, no BEGIN/COMMIT (supatasks owns the transaction)."""
+    from ..sqltext.kinds import transaction_control
+
+    return [s for s in statements if s.has_code and transaction_control(s.text) is None]
+
+
+def execute_statements(conn, label: str, statements: list, note: str | None = None, pipeline=None,
+                       setup=None, watchdog: Watchdog | None = None) -> None:
+    """Run split statements in order; a failure becomes SqlFailed naming `label` and the line.
+
+    With `pipeline` (psycopg's pipeline mode, inside a transaction) all statements are sent before any
+    result is read, then synced: the failing statement is the first one without a result. `setup` is the
+    cursor of what was queued before them (an error there is not the file's)."""
+    import psycopg
+
+    if pipeline is None:
+        cursor = conn.cursor()
+        for stmt in statements:
+            try:
+                cursor.execute(stmt.text)
+            except psycopg.Error as exc:
+                raise _failure(conn, exc, label, stmt, note) from None
+        return
+    cursors = []
+    try:
+        for stmt in statements:
+            cursors.append(conn.cursor())  # kept before it is sent: an error can come back at once
+            cursors[-1].execute(stmt.text)
+            _sent(conn, watchdog)
+        sync(conn, pipeline, watchdog)
+    except psycopg.Error as exc:
+        _drain(conn, pipeline, watchdog)
+        if watchdog is not None and watchdog.fired:
+            raise MigrationStalled(watchdog.fired) from None
+        failed = next((stmt for stmt, cursor in zip(statements, cursors) if cursor.pgresult is None), None)
+        setup_failed = setup is not None and setup.pgresult is None
+        if failed is None or setup_failed or isinstance(exc, psycopg.OperationalError) and conn.broken:
+            raise
+        raise _failure(conn, exc, label, failed, note) from None
+
+
+def _failure(conn, exc, label: str, stmt, note: str | None):
+    if getattr(exc, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+        note = _blockers(conn) or note
+    return sql_failed(exc, label, stmt.text, stmt.line, stmt.code_line, note=note)
+
+
+def _blockers(conn) -> str | None:
+    """Who holds locks on user tables right now (the likely reason for a lock timeout)."""
+    import psycopg
+
+    try:
+        with psycopg.connect(conn.info.dsn, password=conn.info.password or None, autocommit=True,
+                             connect_timeout=5, application_name="supatasks-diagnostics") as probe:
+            rows = probe.execute(
+                """
+                SELECT a.pid, coalesce(a.usename, '?'), coalesce(a.application_name, ''), a.state,
+                       to_char(a.xact_start AT TIME ZONE 'UTC', 'HH24:MI:SS'), left(a.query, 80),
+                       string_agg(DISTINCT c.relname, ', ')
+                FROM pg_locks l
+                JOIN pg_stat_activity a ON a.pid = l.pid
+                JOIN pg_class c ON c.oid = l.relation
+                JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE l.granted AND l.locktype = 'relation' AND a.pid <> %s
+                  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+                  AND a.application_name NOT LIKE 'supatasks%%'
+                GROUP BY a.pid, a.usename, a.application_name, a.state, a.xact_start, a.query
+                ORDER BY a.xact_start NULLS LAST LIMIT 3
+                """, (conn.info.backend_pid,)).fetchall()
+    except Exception:
+        return None
+    if not rows:
+        return None
+    parts = [f"pid {pid} ({user}, {app or 'no application name'}, {state}, transaction since {since} UTC) "
+             f"holds {'locks' if ', ' in rels else 'a lock'} on {rels}; its last query: {query!r}"
+             for pid, user, app, state, since, query, rels in rows]
+    return "blocked by " + "; ".join(parts)
+
+
+def session_limits(conn, settings: SessionSettings, local: bool):
+    """Apply the profile's lock_timeout and statement_timeout (local=True: for the current transaction only).
+    Returns the cursor (in pipeline mode its result arrives later)."""
+    return conn.execute("SELECT set_config('lock_timeout', %s, %s), set_config('statement_timeout', %s, %s)",
+                 (settings.lock_timeout or "0", local, settings.statement_timeout or "0", local))

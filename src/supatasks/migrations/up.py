@@ -1,0 +1,74 @@
+"""Bringing a database up to date with the migration files, and reporting where it stands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .. import audit
+from . import history
+from .files import Problem, require_no_duplicates, scan_migrations
+from .plan import Plan, StatusRow, build_plan, status_rows
+from .runner import PreparedMigration, Reporter, SessionSettings, apply_migrations, prepare
+from ..target import Target
+
+
+@dataclass
+class UpResult:
+    plan: Plan
+    prepared: list[PreparedMigration]
+    applied: list[PreparedMigration] = field(default_factory=list)
+    dry_run: bool = False
+
+
+def session_settings(target: Target, retries: int | None = None) -> SessionSettings:
+    p = target.profile
+    return SessionSettings(lock_wait=p.lock_wait, lock_timeout=p.lock_timeout, statement_timeout=p.statement_timeout,
+                           retries=p.lock_retries if retries is None else retries)
+
+
+def plan_up(target: Target, conn, include_all: bool = False, check_drift: bool = False):
+    """The plan and the prepared (read, split, validated) pending files: nothing runs yet."""
+    project = target.project
+    scan = scan_migrations(project)
+    require_no_duplicates(scan)
+    plan = build_plan(scan, history.read_history(conn), include_all=include_all, detect_drift=check_drift)
+    plan.require_runnable(check_drift=check_drift)
+    prepared = [prepare(m, project.relative(m.path)) for m in plan.pending]
+    return plan, prepared
+
+
+def migrate_up(target: Target, *, include_all: bool = False, dry_run: bool = False,
+               reporter: Reporter | None = None, batch: audit.AuditContext | None = None,
+               check_drift: bool = False, retries: int | None = None) -> UpResult:
+    with target.connect() as conn:
+        plan, prepared = plan_up(target, conn, include_all, check_drift)
+        result = UpResult(plan, prepared, dry_run=dry_run)
+        if dry_run or not prepared:
+            return result
+        if target.profile.is_local:
+            from ..server.bootstrap import ensure_bootstrapped
+            if ensure_bootstrapped(conn) and reporter:
+                reporter.note("bootstrapped the local database (Supabase roles, auth, storage, extensions)")
+        target.require_migration_safe()
+        ctx = batch or audit.AuditContext(target.name, target.project.root)
+        result.applied = apply_migrations(conn, prepared, session_settings(target, retries), reporter, ctx)
+    return result
+
+
+@dataclass
+class Status:
+    rows: list[StatusRow]
+    problems: list[Problem]
+
+    def as_dict(self) -> dict:
+        return {"migrations": [r.as_dict() for r in self.rows],
+                "problems": [{"file": p.path.name, "kind": p.kind, "message": p.message} for p in self.problems]}
+
+
+def migration_status(target: Target) -> Status:
+    scan = scan_migrations(target.project)
+    with target.connect() as conn:
+        rows = history.read_history(conn)
+        applied_at = {r["version"]: r["finished_at"].isoformat(timespec="seconds")
+                      for r in reversed(audit.read_audit(conn, actions=("apply",))) if r["version"]}
+    return Status(status_rows(target.project, scan, rows, applied_at), scan.problems)
