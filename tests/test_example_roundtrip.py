@@ -121,7 +121,8 @@ def project_up_to(root: Path, index: int) -> Path:
 def test_up_down_up_is_identical_and_keeps_other_tables_rows(tmp_path, pg_server, index):
     from supatasks.migrations.files import scan_migrations
     from supatasks.project import Project
-    from supatasks.migrations.runner import SessionSettings, apply_migrations, prepare
+    from supatasks.migrations.runner import apply_migrations, prepare
+    from supatasks.migrations.executor import SessionSettings
 
     root = project_up_to(tmp_path, index)
     url = bootstrapped_database(pg_server)

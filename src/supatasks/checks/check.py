@@ -259,7 +259,8 @@ def _loopback(host: str) -> bool:
 # -- migrations -------------------------------------------------------------------------------------------
 
 def _check_migrations(project: Project, conn, migrations, report: CheckReport, on_migration, allowances) -> None:
-    from ..migrations.runner import SessionSettings, apply_migrations, prepare
+    from ..migrations.runner import apply_migrations, prepare
+    from ..migrations.executor import SessionSettings
 
     history.ensure_history(conn)
     before = snapshot(conn)
@@ -299,7 +300,7 @@ def _rerun(conn, prepared, after: dict, rows: dict) -> dict:
     """Run a migration's statements again; what changed (or failed) says it is not idempotent."""
     import psycopg
 
-    from ..migrations.runner import execute_statements
+    from ..migrations.executor import execute_statements
 
     result = {"ok": False, "error": None, "schema_changes": [], "row_changes": {}}
     try:
@@ -328,7 +329,9 @@ def _round_trip(project: Project, conn, prepared, down_path, before: dict, after
     """up → down → up: the down must restore `before`, the second up must reproduce `after`."""
     import psycopg
 
-    from ..migrations.runner import SessionSettings, apply_one, executable, execute_statements
+    from ..migrations.runner import apply_one
+
+    from ..migrations.executor import SessionSettings, executable, execute_statements
     from ..sqltext.split import split_statements
     from ..sqltext.kinds import non_transactional
 

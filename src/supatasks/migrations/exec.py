@@ -12,7 +12,7 @@ from ..target import Target
 
 def execute_file(target: Target, path: Path, batch: audit.AuditContext | None = None) -> int:
     """Returns the number of statements run. Nothing stays applied if any statement fails."""
-    from .runner import execute_statements, executable
+    from .executor import execute_statements, executable
     from ..sqltext.split import split_statements
 
     if not path.is_file():

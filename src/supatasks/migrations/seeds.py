@@ -50,7 +50,7 @@ def pending_seeds(conn, files: list[SeedFile]) -> list[SeedFile]:
 def run_seeds(conn, files: list[SeedFile], audit_ctx: audit.AuditContext | None = None,
               report=lambda label, seconds: None) -> None:
     """Run each seed file in its own transaction together with its seed_files row."""
-    from .runner import execute_statements, executable
+    from .executor import execute_statements, executable
     from ..sqltext.split import split_statements
 
     parsed = [(f, executable(split_statements(decode_sql(f.path, f.data)))) for f in files]

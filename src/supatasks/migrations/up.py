@@ -8,7 +8,8 @@ from .. import audit
 from . import history
 from .files import Problem, require_no_duplicates, scan_migrations
 from .plan import Plan, StatusRow, build_plan, status_rows
-from .runner import PreparedMigration, Reporter, SessionSettings, apply_migrations, prepare
+from .runner import PreparedMigration, Reporter, apply_migrations, prepare
+from .executor import SessionSettings
 from ..target import Target
 
 

@@ -23,7 +23,8 @@ from ..errors import ConfigError, MigrationFileError, Refused, SupatasksError
 from ..migrations.files import DOWN_SUFFIX, MigrationFile, down_file_for, scan_migrations
 from ..migrations.lock import migration_lock
 from ..project import Project
-from ..migrations.runner import PreparedMigration, execute_statements, prepare
+from ..migrations.runner import PreparedMigration, prepare
+from ..migrations.executor import execute_statements
 from ..target import Target
 
 PITR_HINT = "recover with point-in-time recovery instead: inv db.pitr --env={env}"
@@ -219,7 +220,7 @@ def run_down(plan: DownPlan, reporter: DownReporter | None = None, batch: audit.
              details: dict | None = None) -> DownResult:
     """Run a confirmed plan. Under the lock the history is re-read: if it changed, nothing runs."""
     from ..migrations.up import session_settings
-    from ..migrations.runner import session_limits
+    from ..migrations.executor import session_limits
 
     reporter = reporter or DownReporter()
     target = plan.target

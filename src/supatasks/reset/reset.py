@@ -11,7 +11,8 @@ from ..server import database_admin as admin
 from . import spares
 from ..migrations.files import require_no_duplicates, scan_migrations
 from .lock import RESET_LOCK_KEY, held
-from ..migrations.runner import Reporter, SessionSettings, apply_migrations, prepare
+from ..migrations.runner import Reporter, apply_migrations, prepare
+from ..migrations.executor import SessionSettings
 from ..migrations.seeds import run_seeds, seed_files
 from ..target import Target
 
