@@ -18,7 +18,9 @@ import psycopg
 import pytest
 from conftest import cli_url, create_database
 
-from supatasks.sqltext.split import _cli_cuts, _piece_text, history_statements, split_statements
+from supatasks.sqltext.cli import cli_cuts
+from supatasks.sqltext.lexing import piece_text
+from supatasks.sqltext.split import history_statements, split_statements
 
 CORPUS = Path(__file__).parent / "corpus" / "tricky"
 FILES = sorted(p.name for p in CORPUS.glob("*.sql"))
@@ -56,8 +58,8 @@ def read_sql(name: str) -> str:
 
 def cli_model_statements(sql: str) -> list[str]:
     """The pieces the CLI's own tokenizer makes (sqlsplit's exact model of it), trimmed."""
-    bounds = [0] + [c for c in _cli_cuts(sql) if c < len(sql)] + [len(sql)]
-    pieces = (_piece_text(sql, bounds[k], bounds[k + 1]) for k in range(len(bounds) - 1))
+    bounds = [0] + [c for c in cli_cuts(sql) if c < len(sql)] + [len(sql)]
+    pieces = (piece_text(sql, bounds[k], bounds[k + 1]) for k in range(len(bounds) - 1))
     return [p for p in pieces if p]
 
 

@@ -14,16 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from supatasks.sqltext.split import (
-    JS_WHITESPACE,
-    Statement,
-    _cli_cuts,
-    _cli_may_differ,
-    _pg_scan,
-    has_no_transaction_directive,
-    history_statements,
-    split_statements,
-)
+from supatasks.sqltext.cli import cli_cuts
+from supatasks.sqltext.lexing import JS_WHITESPACE
+from supatasks.sqltext.postgres import cli_may_differ, pg_scan
+from supatasks.sqltext.split import Statement, has_no_transaction_directive, history_statements, split_statements
 
 
 def texts(sql: str) -> list[str]:
@@ -474,8 +468,8 @@ sql_soup = st.lists(st.sampled_from(_FRAGMENTS), max_size=30).map("".join)
 @given(sql_soup)
 def test_cli_model_matches_the_literal_reference(sql):
     expected = reference_cli_cuts(sql)
-    assert _cli_cuts(sql) == expected
-    assert _cli_cuts(sql, runs=False) == expected
+    assert cli_cuts(sql) == expected
+    assert cli_cuts(sql, runs=False) == expected
 
 
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -483,8 +477,8 @@ def test_cli_model_matches_the_literal_reference(sql):
 def test_fast_path_is_sound(sql):
     """When the PostgreSQL-rules scan sees nothing the CLI could read differently, the CLI's
     cuts are exactly PostgreSQL's, so skipping the CLI model is safe."""
-    cuts, _, differs = _pg_scan(sql)
-    if not differs and not _cli_may_differ(sql):
+    cuts, _, differs = pg_scan(sql)
+    if not differs and not cli_may_differ(sql):
         n = len(sql)
         assert [c for c in cuts if c < n] == [c for c in reference_cli_cuts(sql) if c < n]
 

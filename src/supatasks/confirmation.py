@@ -33,17 +33,17 @@ def is_interactive() -> bool:
 
 
 def confirm_write(profile: Profile, summary: str, consent: Consent, *,
-                  show: Callable[[str], None] | None = None, ask: Callable[[str], str] | None = None,
+                  say: Callable[[str], None] | None = None, ask: Callable[[str], str] | None = None,
                   interactive: bool | None = None) -> None:
     """Return if the write may go ahead; raise Refused (nothing changed) otherwise.
 
     `summary` says exactly what will happen; it is shown before any question."""
-    show = show or (lambda text: print(text, flush=True))
+    say = say or (lambda text: print(text, flush=True))
     ask = ask or _ask
     interactive = is_interactive() if interactive is None else interactive
     if profile.is_local and not profile.protected:
         return
-    show(summary)
+    say(summary)
     if profile.protected:
         expected = expected_answer(profile)
         if consent.confirm is not None:

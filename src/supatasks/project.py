@@ -39,14 +39,7 @@ class Project:
 
     @cached_property
     def config(self) -> dict:
-        import tomllib
-
-        if not self.config_path.exists():
-            return {}
-        try:
-            return tomllib.loads(self.config_path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{self.relative(self.config_path)}: not valid TOML: {exc}") from exc
+        return read_toml(self.config_path, self.relative(self.config_path))
 
     @property
     def project_id(self) -> str | None:
@@ -79,3 +72,16 @@ def find_project(start: Path | None = None) -> Project:
             return Project(folder)
     raise ConfigError(
         f"no supabase/ folder found in {here} or above: run supatasks inside a Supabase project")
+
+
+def read_toml(path: Path, label: str) -> dict:
+    """The one TOML reader (config.toml, supatasks.toml): {} for a missing file, ConfigError naming `label`
+    for one that is not valid TOML."""
+    import tomllib
+
+    if not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{label}: not valid TOML: {exc}") from None

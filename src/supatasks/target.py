@@ -29,6 +29,10 @@ class Target:
         where = "embedded local server" if self.embedded else self.db.display()
         return f"{self.profile.name} ({where}, database {self.db.database})"
 
+    def header(self, database: bool = False) -> str:
+        """The first line of every plan and confirmation: `Target: staging — postgresql://… (database x)`."""
+        return f"Target: {self.name} — {self.db.display()}" + (f" (database {self.db.database})" if database else "")
+
     def require_migration_safe(self) -> None:
         """Migrations need a session: transaction-mode poolers break advisory locks and SET."""
         if self.db.port == TRANSACTION_POOLER_PORT:

@@ -156,7 +156,7 @@ class CheckReport:
 
 
 def run_check(project: Project, *, keep: bool = False, on_migration=lambda m: None, on_seed=lambda s: None,
-              note=lambda message: None) -> CheckReport:
+              say=lambda message: None) -> CheckReport:
     """Check every migration and seed on a scratch database of the local server; it is dropped afterwards
     unless `keep`."""
     from ..reset.reset import ensure_base_template, maintenance_database
@@ -178,7 +178,7 @@ def run_check(project: Project, *, keep: bool = False, on_migration=lambda m: No
     name = SCRATCH_PREFIX + uuid.uuid4().hex[:12]
     report = CheckReport(target.describe(), name, kept=keep)
     with target.connect(database=maintenance_database(target.db.database)) as maint:
-        base = ensure_base_template(target, maint, note)
+        base = ensure_base_template(target, maint, say)
         admin.clone_database(maint, base, name)
         try:
             with target.connect(database=name) as conn:
@@ -200,23 +200,12 @@ def load_allowances(project: Project) -> list[tuple[str, list[str], str]]:
 
     A failure of an allowed check is still shown (status `allowed`, with the reason) but does not fail
     db.check: for files that must stay as they are, e.g. a migration applied everywhere long ago."""
-    import tomllib
-
     from ..errors import ConfigError
-    from .lint import CONFIG_NAME
+    from .config import read_settings
 
-    path = project.supabase_dir / CONFIG_NAME
-    if not path.is_file():
-        return []
-    label = project.relative(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{label}: not valid TOML: {exc}") from None
-    section = data.get("check", {})
-    unknown = set(section) - {"allow"}
-    if unknown:
-        raise ConfigError(f"{label}: unknown [check] setting(s) {', '.join(sorted(unknown))}; expected allow")
+    settings = read_settings(project)
+    label = settings.label
+    section = settings.section("check", ("allow",))
     entries = []
     for number, entry in enumerate(section.get("allow", []), start=1):
         pattern, checks = str(entry.get("file", "")).strip(), entry.get("checks", [])

@@ -21,56 +21,18 @@ from __future__ import annotations
 import fnmatch
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ConfigError, MigrationFileError
-from .rules import ERROR, RULES, SQUAWK_EXCLUDED, WARNING, Hit
+from ..errors import MigrationFileError
+from .config import LintConfig, has_reason, load_config
+from .rules import ERROR, RULES, SQUAWK_EXCLUDED, UNSUPPRESSIBLE, WARNING, Finding, Hit, finding, known_rule
 from ..migrations.files import DOWN_SUFFIX, decode_sql, down_file_for, read_file_bytes, scan_migrations
 from ..project import Project
-
-CONFIG_NAME = "supatasks.toml"
 REPORT_VERSION = 1
-SEVERITIES = (ERROR, WARNING)
 DEFAULT_EXPOSED_SCHEMAS = ["public", "graphql_public"]
-UNSUPPRESSIBLE = ("ST040", "ST041")
 SUPPRESSION = re.compile(r"--\s*supatasks-lint\s*:\s*(?P<body>.*?)\s*$")
-SQUAWK_RULE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$")
 PROBLEM_RULES = {"legacy-down-file": "ST021", "invalid-name": "ST022", "duplicate-version": "ST023"}
-
-
-@dataclass
-class Finding:
-    rule: str
-    severity: str
-    file: str | None          # relative to the project root; None for a project-wide finding
-    line: int | None          # None when the finding is about the whole file
-    message: str
-    fix: str
-    source: str = "supatasks"  # supatasks | squawk
-    column: int | None = None
-    statement: int | None = field(default=None, repr=False)  # index of the statement in the file
-    related: tuple[str, ...] = field(default=(), repr=False)  # other files the finding is about
-    suppressed_by: dict | None = None
-
-    @property
-    def name(self) -> str:
-        rule = RULES.get(self.rule)
-        return rule.name if rule else self.rule
-
-    @property
-    def location(self) -> str:
-        if self.file is None:
-            return "(project)"
-        return self.file + (f":{self.line}" if self.line else "")
-
-    def as_dict(self) -> dict:
-        data = {"rule": self.rule, "name": self.name, "severity": self.severity, "source": self.source,
-                "file": self.file, "line": self.line, "column": self.column, "message": self.message,
-                "fix": self.fix}
-        if self.suppressed_by is not None:
-            data["suppressed_by"] = self.suppressed_by
-        return data
 
 
 @dataclass
@@ -112,83 +74,6 @@ class LintReport:
                 f"in {len(self.files)} file(s) ({squawk}, {self.seconds:.2f}s)")
 
 
-def finding(rule_id: str, file: str | None, line: int | None, message: str, **extra) -> Finding:
-    rule = RULES[rule_id]
-    return Finding(rule_id, rule.severity, file, line, message, rule.fix, **extra)
-
-
-# -- configuration --------------------------------------------------------------------------------------
-
-@dataclass
-class IgnoreEntry:
-    pattern: str
-    rules: list[str]
-    reason: str
-    used: bool = False
-
-
-@dataclass
-class LintConfig:
-    label: str
-    severity: dict[str, str] = field(default_factory=dict)
-    ignores: list[IgnoreEntry] = field(default_factory=list)
-    problems: list[Finding] = field(default_factory=list)
-
-
-def load_config(project: Project) -> LintConfig:
-    import tomllib
-
-    path = project.supabase_dir / CONFIG_NAME
-    config = LintConfig(project.relative(path))
-    if not path.is_file():
-        return config
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{config.label}: not valid TOML: {exc}") from None
-    lint = data.get("lint", {})
-    unknown = set(lint) - {"severity", "ignore"}
-    if unknown:
-        raise ConfigError(f"{config.label}: unknown [lint] setting(s) {', '.join(sorted(unknown))}; "
-                          "expected severity and ignore")
-    for rule, level in dict(lint.get("severity", {})).items():
-        if level not in (*SEVERITIES, "off"):
-            raise ConfigError(f"{config.label}: [lint] severity {rule} = {level!r}: use error, warning or off")
-        if rule in UNSUPPRESSIBLE:
-            raise ConfigError(f"{config.label}: [lint] severity of {rule} cannot be changed")
-        if not _known_rule(rule):
-            raise ConfigError(f"{config.label}: [lint] severity: unknown rule {rule!r}")
-        config.severity[rule] = level
-    for number, entry in enumerate(lint.get("ignore", []), start=1):
-        pattern = str(entry.get("file", "")).strip()
-        rules = entry.get("rules", [])
-        rules = [rules] if isinstance(rules, str) else list(rules)
-        reason = str(entry.get("reason", "")).strip()
-        where = f"[[lint.ignore]] entry {number}"
-        if not pattern or not rules:
-            raise ConfigError(f"{config.label}: {where} needs file = \"...\" and rules = [...]")
-        bad = [r for r in rules if not _known_rule(r) or r in UNSUPPRESSIBLE]
-        if bad:
-            config.problems.append(finding("ST041", config.label, None,
-                                           f"{where}: unknown or unsuppressible rule(s) {', '.join(bad)}"))
-            continue
-        if not _has_reason(reason):
-            config.problems.append(finding("ST040", config.label, None,
-                                           f"{where} ({pattern}: {', '.join(rules)}) has no reason; "
-                                           "it suppresses nothing until it says why"))
-            continue
-        config.ignores.append(IgnoreEntry(pattern, rules, reason))
-    return config
-
-
-def _known_rule(rule: str) -> bool:
-    return rule in RULES or bool(SQUAWK_RULE.match(rule))
-
-
-def _has_reason(reason: str | None) -> bool:
-    return bool(reason and re.search(r"\w{2,}", reason))
-
-
 def exposed_schemas(project: Project) -> list[str]:
     """The schemas the Data API serves ([api] schemas in config.toml): tables there need RLS."""
     schemas = project.config.get("api", {}).get("schemas")
@@ -228,16 +113,16 @@ def read_suppressions(label: str, text: str, spans: list[tuple[int, int]]) -> tu
                                     "write `-- supatasks-lint: ignore <RULE>[,<RULE>] because <reason>` "
                                     f"(or ignore-file); got {body!r}"))
             continue
-        bad = [r for r in rules if not _known_rule(r) or r in UNSUPPRESSIBLE]
+        bad = [r for r in rules if not known_rule(r) or r in UNSUPPRESSIBLE]
         if bad:
             problems.append(finding("ST041", label, number, f"unknown or unsuppressible rule(s): {', '.join(bad)}"))
             continue
         statement = None
         if verb == "ignore":
             statement = next((i for i, (_, last) in enumerate(spans) if last >= number), None)
-        found.append(Suppression(label, number, rules, reason if _has_reason(reason) else None,
+        found.append(Suppression(label, number, rules, reason if has_reason(reason) else None,
                                  verb == "ignore-file", statement))
-        if not _has_reason(reason):
+        if not has_reason(reason):
             problems.append(finding("ST040", label, number,
                                     f"suppression of {', '.join(rules)} has no reason; it suppresses nothing "
                                     "until it says why"))
@@ -483,33 +368,29 @@ def _ignore_for(f: Finding, config: LintConfig) -> dict | None:
     return None
 
 
-# -- which files changed ---------------------------------------------------------------------------------
+def push_lint_gate(push, *, skip_lint: bool, dry_run: bool, say) -> dict:
+    """db.push's gate: lint the files it would ship (pending migrations, their down files, layout problems).
 
-def _git(project: Project, args: list[str], check: bool = False):
-    """git without pager, colours or quoted paths (programs.run gives it a terminal)."""
-    from .. import programs
+    Errors refuse the push unless `skip_lint` (a dry run only reports them). Returns the audit details."""
+    if push.empty:
+        return {}
+    if skip_lint:
+        say("lint skipped (--skip-lint); recorded in the audit log")
+        return {"lint": {"skipped": True}}
+    from ..errors import Refused
 
-    return programs.run("git", ["--no-pager", "-c", "color.ui=never", "-c", "core.quotepath=off", *args],
-                        cwd=project.root, check=check, timeout=60, env={"GIT_PAGER": "cat", "TERM": "dumb"})
-
-
-def default_base(project: Project) -> str:
-    probe = _git(project, ["rev-parse", "--verify", "--quiet", "origin/main^{commit}"])
-    return "origin/main" if probe.exit_code == 0 else "HEAD"
-
-
-def changed_files(project: Project, base: str | None = None) -> tuple[str, set[Path]]:
-    """Files changed against `base` (default origin/main, else HEAD): committed since the merge base,
-    staged, unstaged and untracked. Returns (the base used, absolute paths)."""
-    inside = _git(project, ["rev-parse", "--is-inside-work-tree"])
-    if inside.exit_code != 0 or inside.stdout.strip() != "true":
-        raise ConfigError(f"--changed needs a git repository; {project.root} is not inside one")
-    base = base or default_base(project)
-    if _git(project, ["rev-parse", "--verify", "--quiet", f"{base}^{{commit}}"]).exit_code != 0:
-        raise ConfigError(f"--base={base}: no such commit or branch in this repository")
-    merge_base = _git(project, ["merge-base", base, "HEAD"])
-    since = merge_base.stdout.strip() if merge_base.exit_code == 0 and merge_base.stdout.strip() else base
-    diff = _git(project, ["diff", "--name-only", "--relative", "--no-renames", since, "--", "supabase"], check=True)
-    untracked = _git(project, ["ls-files", "--others", "--exclude-standard", "--", "supabase"], check=True)
-    names = {line.strip() for line in (diff.stdout + "\n" + untracked.stdout).splitlines() if line.strip()}
-    return base, {(project.root / name).absolute() for name in names}
+    project = push.target.project
+    only = {p.migration.path for p in push.prepared}
+    only |= {down for p in push.prepared if (down := down_file_for(project, p.migration)) is not None}
+    only |= {problem.path for problem in scan_migrations(project).problems}
+    report = lint_project(project, only=only)
+    details = {"lint": {"skipped": False, "errors": report.errors, "warnings": report.warnings,
+                        "files": len(report.files)}}
+    if report.findings:
+        for f in report.findings:
+            say(f"  {f.location}: {f.severity} {f.rule}: {f.message}")
+        say(f"lint of the files to push: {report.summary()}")
+    if report.errors and not dry_run:
+        raise Refused(f"lint found {report.errors} error(s) in the files to push: fix them (inv db.lint), or pass "
+                      "--skip-lint to push anyway (recorded in the audit log); nothing was changed")
+    return details

@@ -8,6 +8,7 @@ branch or inside a block with an `EXCEPTION` handler counts as *guarded*, i.e. w
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 ERROR = "error"
@@ -343,3 +344,57 @@ def logical_change_hits(units: list[Unit]) -> list[Hit]:
     listed = ", ".join(t for t, _ in tables)
     return [Hit("ST031", unit.line, f"DDL on {len(tables)} tables ({listed}); this statement starts the "
                                     f"change to {name}", unit.statement)]
+
+
+# -- findings: what a rule reports ------------------------------------------------------------------------
+
+SEVERITIES = (ERROR, WARNING)
+
+
+UNSUPPRESSIBLE = ("ST040", "ST041")
+
+
+SQUAWK_RULE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$")
+
+
+@dataclass
+class Finding:
+    rule: str
+    severity: str
+    file: str | None          # relative to the project root; None for a project-wide finding
+    line: int | None          # None when the finding is about the whole file
+    message: str
+    fix: str
+    source: str = "supatasks"  # supatasks | squawk
+    column: int | None = None
+    statement: int | None = field(default=None, repr=False)  # index of the statement in the file
+    related: tuple[str, ...] = field(default=(), repr=False)  # other files the finding is about
+    suppressed_by: dict | None = None
+
+    @property
+    def name(self) -> str:
+        rule = RULES.get(self.rule)
+        return rule.name if rule else self.rule
+
+    @property
+    def location(self) -> str:
+        if self.file is None:
+            return "(project)"
+        return self.file + (f":{self.line}" if self.line else "")
+
+    def as_dict(self) -> dict:
+        data = {"rule": self.rule, "name": self.name, "severity": self.severity, "source": self.source,
+                "file": self.file, "line": self.line, "column": self.column, "message": self.message,
+                "fix": self.fix}
+        if self.suppressed_by is not None:
+            data["suppressed_by"] = self.suppressed_by
+        return data
+
+
+def finding(rule_id: str, file: str | None, line: int | None, message: str, **extra) -> Finding:
+    rule = RULES[rule_id]
+    return Finding(rule_id, rule.severity, file, line, message, rule.fix, **extra)
+
+
+def known_rule(rule: str) -> bool:
+    return rule in RULES or bool(SQUAWK_RULE.match(rule))

@@ -8,7 +8,8 @@ from .. import audit
 from . import history
 from .up import plan_up, session_settings
 from .plan import Plan
-from .runner import PreparedMigration, Reporter, apply_migrations
+from ..reporter import Reporter
+from .runner import PreparedMigration, apply_migrations
 from .seeds import SeedFile, pending_seeds, run_seeds, seed_files
 from ..target import Target
 
@@ -19,6 +20,8 @@ class PushPlan:
     plan: Plan
     prepared: list[PreparedMigration]
     seeds: list[SeedFile] = field(default_factory=list)
+    include_all: bool = False    # as asked: passed on to `supabase db push` with --engine=cli
+    include_seed: bool = False
 
     @property
     def empty(self) -> bool:
@@ -36,7 +39,7 @@ class PushPlan:
         }
 
     def summary(self) -> str:
-        lines = [f"Target: {self.target.name} — {self.target.db.display()} (database {self.target.db.database})"]
+        lines = [self.target.header(database=True)]
         if self.prepared:
             lines.append(f"Migrations to apply ({len(self.prepared)}), each in one transaction with its history row:")
             lines += [f"  {p.migration.filename}" + ("" if p.transactional else "  (outside a transaction)")
@@ -52,7 +55,7 @@ def plan_push(target: Target, include_all: bool = False, include_seed: bool = Fa
     with target.connect() as conn:
         plan, prepared = plan_up(target, conn, include_all=include_all, check_drift=True)
         seeds = pending_seeds(conn, seed_files(target.project)) if include_seed else []
-    return PushPlan(target, plan, prepared, seeds)
+    return PushPlan(target, plan, prepared, seeds, include_all, include_seed)
 
 
 def apply_push(push: PushPlan, reporter: Reporter | None = None, batch: audit.AuditContext | None = None,
@@ -84,3 +87,48 @@ def record_cli_push(push: PushPlan, batch: audit.AuditContext | None = None,
         if details:
             audit.record(conn, ctx, "push", started_at=audit.utcnow(), details={"engine": "cli", **details})
     return [p.migration.version for p in done]
+
+
+# -- db.push: the rules between the plan and the apply ---------------------------------------------------
+
+@dataclass
+class PushOutcome:
+    push: PushPlan
+    done: str                      # "dry-run", "up-to-date", "cli" or "applied"
+    applied: list = field(default_factory=list)   # PreparedMigration (supatasks) or versions (cli)
+
+
+def require_seed_consent(push: PushPlan, confirm) -> None:
+    """--include-seed on a protected profile needs the project ref spelled out (--confirm), even on a terminal."""
+    from ..errors import Refused
+
+    target = push.target
+    if push.seeds and target.profile.protected and confirm is None:
+        raise Refused(f"--include-seed on protected profile {target.name} needs --confirm=<project ref>; "
+                      "nothing was changed")
+
+
+def run_push(push: PushPlan, consent, *, dry_run: bool = False, engine: str = "supatasks",
+             skip_lint: bool = False, reporter: Reporter | None = None, say=lambda message: None) -> PushOutcome:
+    """db.push after its plan: the lint gate, the seed rule, the confirmation, then apply — by supatasks or by
+    `supabase db push` (whose applied versions are then recorded in the audit log)."""
+    from ..checks.lint import push_lint_gate  # the one import from checks/: the files to push are linted first
+    from ..confirmation import confirm_write
+
+    target = push.target
+    gate = push_lint_gate(push, skip_lint=skip_lint, dry_run=dry_run, say=say)
+    if dry_run:
+        return PushOutcome(push, "dry-run")
+    if push.empty:
+        return PushOutcome(push, "up-to-date")
+    require_seed_consent(push, consent.confirm)
+    confirm_write(target.profile, push.summary(), consent, say=say)
+    batch = audit.AuditContext(target.name, target.project.root)
+    if engine == "cli":
+        from ..server import supabase_cli
+
+        result = supabase_cli.db_push(target.project, target.db, include_all=push.include_all,
+                                      include_seed=push.include_seed)
+        say((result.stdout + result.stderr).strip())
+        return PushOutcome(push, "cli", record_cli_push(push, batch, details=gate))
+    return PushOutcome(push, "applied", apply_push(push, reporter, batch, details=gate))

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from .. import audit
 from ..errors import MigrationFileError, MigrationStalled
+from ..reporter import Reporter
 from . import history
 from .executor import (
     LOCK_NOT_AVAILABLE,
@@ -32,19 +33,6 @@ class PreparedMigration:
     content_hash: str
     transactional: bool      # False: the file holds statements that cannot run in a transaction block
     executable: list         # the statements to send (see `executable`), classified once in `prepare`
-
-
-class Reporter:
-    """What the runner tells a person while it works; the task layer prints it."""
-
-    def note(self, message: str) -> None:
-        pass
-
-    def started(self, prepared: PreparedMigration) -> None:
-        pass
-
-    def finished(self, prepared: PreparedMigration, seconds: float) -> None:
-        pass
 
 
 def prepare(migration: MigrationFile, label: str) -> PreparedMigration:

@@ -8,7 +8,8 @@ from .. import audit
 from . import history
 from .files import Problem, require_no_duplicates, scan_migrations
 from .plan import Plan, StatusRow, build_plan, status_rows
-from .runner import PreparedMigration, Reporter, apply_migrations, prepare
+from ..reporter import Reporter
+from .runner import PreparedMigration, apply_migrations, prepare
 from .executor import SessionSettings
 from ..target import Target
 
@@ -73,3 +74,18 @@ def migration_status(target: Target) -> Status:
         applied_at = {r["version"]: r["finished_at"].isoformat(timespec="seconds")
                       for r in reversed(audit.read_audit(conn, actions=("apply",))) if r["version"]}
     return Status(status_rows(target.project, scan, rows, applied_at), scan.problems)
+
+
+def parse_retries(value) -> int | None:
+    """--retries: a whole number, 0 or more (a negative count would skip the migration altogether)."""
+    from ..errors import ConfigError
+
+    if value is None:
+        return None
+    try:
+        count = int(str(value).strip())
+    except ValueError:
+        raise ConfigError(f"--retries={value!r}: expected a whole number (0 or more)") from None
+    if count < 0:
+        raise ConfigError(f"--retries={value!r}: must not be negative")
+    return count

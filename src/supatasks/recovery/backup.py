@@ -164,6 +164,14 @@ def archive_info(path: Path, tool: str | None = None) -> ArchiveInfo:
     return info
 
 
+def require_backup(target: Target, take_backup: bool, command: str, backup: str = "a backup") -> None:
+    """The protected-profile rule: whatever changes a protected profile's database backs it up first
+    (`command` — "a reset", "a restore", "db.rollback" — is refused without)."""
+    if not take_backup and target.profile.protected:
+        raise Refused(f"profile {target.name} is protected: {command} always takes {backup} first; "
+                      "nothing was changed")
+
+
 def restore_backup(target: Target, path: Path, *, safety_backup: bool = True, no_owner: bool = False,
                    batch: audit.AuditContext | None = None) -> RestoreResult:
     """Restore a custom-format dump into the target: objects in the archive are dropped and recreated
@@ -172,9 +180,7 @@ def restore_backup(target: Target, path: Path, *, safety_backup: bool = True, no
     A fresh backup of the target is taken first (mandatory for protected profiles). Audit rows written
     after the archive was taken are kept: the restore would otherwise roll the audit log back too."""
     path = Path(path)
-    if not safety_backup and target.profile.protected:
-        raise Refused(f"profile {target.name} is protected: a restore always takes a fresh backup first; "
-                      "nothing was changed")
+    require_backup(target, safety_backup, "a restore", "a fresh backup")
     with target.connect() as conn:
         major = server_major(conn)
     tool = pg_tools.find_tool("pg_restore", major)

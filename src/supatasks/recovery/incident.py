@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import os
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..errors import ConfigError
+from ..errors import ConfigError, Refused, SupatasksError
 from ..project import Project
 
 DEFAULT_DIR = "incidents"
@@ -67,6 +68,29 @@ class Step:
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
+
+
+@dataclass
+class StepResult:
+    """What the body of `IncidentRecord.step` reports."""
+    status: str = OK
+    detail: str = ""
+
+    def done(self, detail: str, status: str = OK) -> None:
+        self.detail, self.status = detail, status
+
+
+class Unrecorded:
+    """Stands in for an IncidentRecord where nothing is recorded (a dry run): steps run, nothing is written."""
+
+    @contextmanager
+    def step(self, key: str, title: str):
+        yield StepResult()
+
+
+def interruption(exc: BaseException) -> str:
+    """How an unexpected error or Ctrl-C is written down."""
+    return "interrupted (Ctrl-C)" if isinstance(exc, KeyboardInterrupt) else f"{type(exc).__name__}: {exc}"
 
 
 class IncidentRecord:
@@ -175,6 +199,25 @@ class IncidentRecord:
         """A step that happened at once (begin and finish together)."""
         self.begin(key, title)
         return self.finish(key, status, detail)
+
+    @contextmanager
+    def step(self, key: str, title: str):
+        """One step, begun now and finished when the block ends: with what the block gave `step.done(...)`,
+        else `ok`; on an error as `refused` (Refused) or `failed`, and the error goes on."""
+        self.begin(key, title)
+        handle = StepResult()
+        try:
+            yield handle
+        except Refused as exc:
+            self.finish(key, REFUSED, str(exc))
+            raise
+        except SupatasksError as exc:
+            self.finish(key, FAILED, str(exc))
+            raise
+        except BaseException as exc:  # a database error nobody anticipated, or Ctrl-C: still on record
+            self.finish(key, FAILED, interruption(exc))
+            raise
+        self.finish(key, handle.status, handle.detail)
 
     def close(self, outcome: str) -> None:
         self.state["closed_at"] = iso(now())

@@ -114,7 +114,7 @@ def compute_restore_point(rows: list[dict], applied: set[str] | None = None, *, 
                           batch: str | None = None, margin: float = DEFAULT_MARGIN) -> RestorePoint:
     """The restore point for undoing `version` or `batch` (default: the most recent push still applied),
     from audit rows as `audit.read_audit` returns them."""
-    from .down import applied_batches, find_batch
+    from .batches import applied_batches, find_batch
 
     if version and batch:
         raise ConfigError("choose either --version or --batch, not both")
@@ -326,3 +326,113 @@ def applied_at_point(rows: list[dict], current: list[str], point: RestorePoint) 
     oldest_undone = min(point.versions) if point.versions else None
     result |= {v for v in current if v not in mentioned and (oldest_undone is None or v < oldest_undone)}
     return sorted(result - set(point.versions))
+
+
+# -- db.pitr: which record, which restore point, what supatasks does itself -----------------------------------
+
+def existing_record(target, record: str | None = None, new: bool = False) -> IncidentRecord | None:
+    """The record to resume: the one named, else the newest unfinished one of this profile (none with `new`)."""
+    from pathlib import Path
+
+    from .incident import incidents_dir
+
+    if record:
+        return IncidentRecord.load(Path(record))
+    if new:
+        return None
+    found = IncidentRecord.find_open(incidents_dir(target.project, target.profile.values), "pitr", target.name)
+    return IncidentRecord.load(found) if found else None
+
+
+def restore_point_for(target, *, version=None, batch=None, margin=None, at=None) -> RestorePoint:
+    """--at as given, else the point before --version / --batch (default: the latest push) from the audit log."""
+    from .. import audit
+    from ..migrations import history
+
+    if at:
+        return explicit_restore_point(at)
+    with target.connect() as conn:
+        rows = audit.read_audit(conn)
+        applied = {r.version for r in history.read_history(conn)}
+    return compute_restore_point(rows, applied, version=version, batch=batch,
+                                 margin=DEFAULT_MARGIN if margin is None else margin)
+
+
+def printed_checklist(target, existing: IncidentRecord | None, **point) -> str:
+    """`db.pitr --print`: the checklist as Markdown, with the restore point where it can be known."""
+    from ..errors import ConnectionFailed
+
+    problem = None
+    if existing:
+        found = record_point(existing)
+    else:
+        try:
+            found = restore_point_for(target, **point)
+        except ConnectionFailed as exc:
+            found, problem = None, f"cannot read the audit log ({exc})"
+    return checklist_markdown(target.name, target.profile.project_ref, found, point_error=problem, record=existing)
+
+
+def start_or_resume(target, existing: IncidentRecord | None, *, ask: Callable[[str], str],
+                    say: Callable[[str], None], **point) -> IncidentRecord:
+    """The record the walk goes through: `existing` resumed, or a new one after the person agrees to the
+    restore point. Needs a terminal (the walk asks at every step)."""
+    from ..confirmation import is_interactive
+    from ..errors import Refused
+    from .incident import incidents_dir
+
+    if not is_interactive():
+        raise Refused("db.pitr walks the checklist step by step and needs a terminal; `inv db.pitr --print` "
+                      "writes it as Markdown; nothing was changed")
+    project, ref = target.project, target.profile.project_ref
+    if existing:
+        done = sum(1 for s in existing.steps if s.status in (OK, SKIPPED))
+        say(f"Resuming {project.relative(existing.path)}: {done} of {len(existing.steps)} steps done.")
+        for line in record_point(existing).describe():
+            say(line)
+        return existing
+    found = restore_point_for(target, **point)
+    say(f"Point-in-time recovery of {target.describe()}")
+    for line in found.describe():
+        say(line)
+    say(f"Point-in-time recovery page: {PITR_PAGE.format(ref=ref or '<project-ref>')}")
+    say(f"Restore to a new project:   {RESTORE_TO_NEW_PAGE.format(ref=ref or '<project-ref>')}")
+    say(f"Plan requirement: {PLAN_REQUIREMENT}")
+    if ask("\nStart the recovery checklist with this restore point? [y/N] ").strip().lower() not in ("y", "yes"):
+        raise Refused("not started; nothing was changed")
+    run = open_record(incidents_dir(project, target.profile.values), target.name, ref, found)
+    say(f"Incident record: {project.relative(run.path)} (resumable: run the same command again)")
+    return run
+
+
+def actions_for(target, run: IncidentRecord, new_env: str | None, show_status) -> dict[str, Action]:
+    """What db.pitr does itself: the backup (step 2) and, given the new project's profile, db.status (step 4).
+    `show_status(title, rows)` prints the new project's migrations."""
+
+    def backup_now() -> str:
+        from .backup import take_backup
+
+        result = take_backup(target, label="pitr", details={"incident": target.project.relative(run.path)})
+        run.set_fact("Backup of the current state", target.project.relative(result.path))
+        return f"backup written: {result.describe(target.project)}"
+
+    def check_new() -> str:
+        from .. import audit
+        from ..migrations import history
+        from ..migrations.up import migration_status
+        from ..target import open_target
+
+        point = record_point(run)
+        with target.connect() as conn:
+            rows = audit.read_audit(conn)
+            current = [r.version for r in history.read_history(conn)]
+        expected = applied_at_point(rows, current, point)
+        new_target = open_target(target.project, new_env)
+        status = migration_status(new_target)
+        show_status(f"migrations on {new_target.describe()}", status.rows)
+        return check_new_project(status.rows, point, expected)
+
+    actions = {"backup": backup_now}
+    if new_env:
+        actions["check"] = check_new
+    return actions

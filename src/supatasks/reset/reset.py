@@ -11,7 +11,8 @@ from ..server import database_admin as admin
 from . import spares
 from ..migrations.files import require_no_duplicates, scan_migrations
 from .lock import RESET_LOCK_KEY, held
-from ..migrations.runner import Reporter, apply_migrations, prepare
+from ..migrations.runner import apply_migrations, prepare
+from ..reporter import Reporter
 from ..migrations.executor import SessionSettings
 from ..migrations.seeds import run_seeds, seed_files
 from ..target import Target
@@ -57,14 +58,14 @@ def base_template_name() -> str:
     return BASE_PREFIX + BOOTSTRAP_VERSION
 
 
-def ensure_base_template(target: Target, maint, note=lambda message: None) -> str:
+def ensure_base_template(target: Target, maint, say=lambda message: None) -> str:
     """The bootstrapped template database (Supabase roles, schemas, extensions), created if missing."""
     from ..server.bootstrap import apply_bootstrap
 
     base = base_template_name()
     with held(maint, RESET_LOCK_KEY):
         if not admin.database_exists(maint, base):
-            note("preparing the Supabase bootstrap (roles, auth, storage, extensions)")
+            say("preparing the Supabase bootstrap (roles, auth, storage, extensions)")
             admin.create_database(maint, base)
             with target.connect(database=base) as conn:
                 apply_bootstrap(conn)
@@ -318,3 +319,68 @@ def drop_user_objects(conn) -> dict[str, int]:
            OR (n.nspname = 'supabase_migrations' AND c.relname IN ('schema_migrations', 'seed_files')))""",
         "TRUNCATE {0}.{1} CASCADE")
     return counts
+
+
+# -- db.reset: who may reset which database, and which reset runs --------------------------------------------
+
+DESTROY_FLAG = "--i-know-this-destroys-production"
+
+
+def require_resettable(target: Target, consent=None, *, destroy_production: bool = False, summary: str = "",
+                       say=None, ask=None, interactive=None) -> None:
+    """Return if the reset of `target` may go ahead; raise Refused (nothing changed) otherwise.
+
+    - local: no question (a development database);
+    - other profiles (staging): the `[y/N]` of the confirmation policy, or --yes;
+    - protected profiles (production): refused outright, unless BOTH the dedicated flag
+      --i-know-this-destroys-production AND the typed project ref (or --confirm=<ref>) are given."""
+    from ..confirmation import Consent, confirm_write
+    from ..errors import Refused
+
+    profile = target.profile
+    if profile.is_local and not profile.protected:
+        return
+    if profile.protected and not destroy_production:
+        raise Refused(f"db.reset of protected profile {profile.name} is refused: it deletes every table and row. "
+                      f"If that is really what you want, pass {DESTROY_FLAG} together with --confirm=<project ref> "
+                      "(or type the ref when asked); nothing was changed")
+    confirm_write(profile, summary or f"Reset {profile.name}", consent or Consent(), say=say, ask=ask,
+                  interactive=interactive)
+
+
+def is_remote(target: Target) -> bool:
+    """A reset of anything but an unprotected local profile is a remote reset (backup, consent)."""
+    return not (target.profile.is_local and not target.profile.protected)
+
+
+def reset_profile(target: Target, consent, *, engine: str = "supatasks", use_cache: bool = True,
+                  mode: str = "auto", take_backup: bool = True, destroy_production: bool = False,
+                  reporter: Reporter | None = None, say=lambda message: None) -> ResetResult | str:
+    """db.reset: the consent a remote reset needs, then the reset — supatasks' (a ResetResult) or the Supabase
+    CLI's (its output, a str; remote: after a backup)."""
+    from ..migrations.files import scan_migrations
+    from ..recovery.backup import require_backup
+
+    remote = is_remote(target)
+    if remote:
+        require_backup(target, take_backup, "a reset")
+        count = len(scan_migrations(target.project).migrations)
+        require_resettable(
+            target, consent, destroy_production=destroy_production, say=say,
+            summary=f"{target.header(database=True)}\n"
+                    "RESET: every table, row, function and policy the migrations created is DROPPED and auth "
+                    f"users are deleted; then {count} migration(s) and the seeds run again."
+                    + (" A backup is taken first." if take_backup else ""))
+    if engine == "cli":
+        from ..server import supabase_cli
+
+        if remote and take_backup:
+            from ..recovery.backup import take_backup as backup_now
+
+            saved = backup_now(target, label="before-reset")
+            say(f"backup written: {saved.describe(target.project)}")
+        result = supabase_cli.db_reset(target.project, target.db)
+        return (result.stdout + result.stderr).strip()
+    if remote:
+        return reset_remote(target, reporter, mode=mode, take_backup=take_backup)
+    return reset_database(target, reporter=reporter, use_cache=use_cache)

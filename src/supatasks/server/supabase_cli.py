@@ -65,3 +65,13 @@ def version(project: Project) -> str:
 
 def installed_at(project: Project) -> Path:
     return project.state_dir / "cli" / "node_modules" / ".bin" / "supabase"
+
+
+ENGINES = ("supatasks", "cli")  # who applies migrations: supatasks itself or the real Supabase CLI
+
+
+def require_engine(engine: str) -> None:
+    from ..errors import ConfigError
+
+    if engine not in ENGINES:
+        raise ConfigError(f"--engine={engine!r}: choose one of {', '.join(ENGINES)}")

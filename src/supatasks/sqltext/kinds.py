@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from itertools import islice
 
-from .split import (
-    _DOLLAR_DELIMITER,
-    _PG_IDENT_START,
-    _lstrip_index,
-    _skip_comments_and_space,
-    _skip_e_string,
-    _skip_quoted,
+from .lexing import (
+    DOLLAR_DELIMITER,
+    PG_IDENT_START,
+    lstrip_index,
+    skip_comments_and_space,
+    skip_e_string,
+    skip_quoted,
 )
 
 __all__ = ["leading_keywords", "transaction_control", "non_transactional", "concurrent_index_name"]
@@ -37,20 +37,20 @@ def _tokens(text: str, limit: int = _HEAD_TOKENS) -> list[str]:
 def _iter_tokens(text: str):
     """The tokens of `_tokens`, read only as far as the caller pulls (most rules decide on two words)."""
     n = len(text)
-    pos = _lstrip_index(text, 0, n)
+    pos = lstrip_index(text, 0, n)
     while True:
-        pos = _skip_comments_and_space(text, pos, n)
+        pos = skip_comments_and_space(text, pos, n)
         if pos >= n:
             return
         ch = text[pos]
         if ch == "'":
-            end = _skip_quoted(text, pos + 1, "'")
+            end = skip_quoted(text, pos + 1, "'")
             token = text[pos:end]
         elif ch == '"':
-            end = _skip_quoted(text, pos + 1, '"')
+            end = skip_quoted(text, pos + 1, '"')
             token = text[pos:end]
         elif ch == "$":
-            m = _DOLLAR_DELIMITER.match(text, pos)
+            m = DOLLAR_DELIMITER.match(text, pos)
             if m is None:
                 end = pos + 1
                 token = "$"
@@ -64,12 +64,12 @@ def _iter_tokens(text: str):
                 end += 1
             token = text[pos:end]
         else:
-            m = _PG_IDENT_START.match(text, pos)
+            m = PG_IDENT_START.match(text, pos)
             if m is None:
                 end = pos + 1
                 token = ch
             elif m.end() - pos == 1 and ch in "eE" and text.startswith("'", m.end()):
-                end, _ = _skip_e_string(text, m.end() + 1)
+                end, _ = skip_e_string(text, m.end() + 1)
                 token = text[pos:end]
             else:
                 end = m.end()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .edge import ENV_HELP, JSON_HELP, db_task
+from .edge import db_task
+from .help import ENV_HELP, JSON_HELP
 
 
 @db_task(help={
@@ -15,7 +16,8 @@ def lint(c, json=False, changed=False, base=None, no_squawk=False):
     """Lint the migrations: idempotency, RLS, down files, layout, transactions, plus squawk. Exit 1 on errors."""
     from invoke import Exit
 
-    from ..checks.lint import changed_files, lint_project
+    from ..checks.changed import changed_files
+    from ..checks.lint import lint_project
     from ..project import find_project
     from .console import err, print_json
 
@@ -34,45 +36,15 @@ def lint(c, json=False, changed=False, base=None, no_squawk=False):
         raise Exit(code=1)
 
 
-def print_lint_report(report, write=None) -> None:
+def print_lint_report(report, say=None) -> None:
     from .console import out, table
 
-    write = write or out
+    say = say or out
     if report.findings:
         table("lint findings", ["where", "severity", "rule", "problem → fix"],
               [[_short_location(f), f.severity, f.rule if f.source == "supatasks" else f"squawk {f.rule}",
                 f"{f.message}\n→ {f.fix}"] for f in report.findings])
-    write(("lint clean: " if not report.findings else "lint: ") + report.summary())
-
-
-def push_lint_gate(target, plan, *, skip_lint: bool, dry_run: bool, show) -> dict:
-    """db.push's gate: lint the files it would ship (pending migrations, their down files, layout problems).
-
-    Errors refuse the push unless `skip_lint` (a dry run only reports them). Returns the audit details."""
-    if plan.empty:
-        return {}
-    if skip_lint:
-        show("lint skipped (--skip-lint); recorded in the audit log")
-        return {"lint": {"skipped": True}}
-    from ..errors import Refused
-    from ..checks.lint import lint_project
-    from ..migrations.files import down_file_for, scan_migrations
-
-    project = target.project
-    only = {p.migration.path for p in plan.prepared}
-    only |= {down for p in plan.prepared if (down := down_file_for(project, p.migration)) is not None}
-    only |= {problem.path for problem in scan_migrations(project).problems}
-    report = lint_project(project, only=only)
-    details = {"lint": {"skipped": False, "errors": report.errors, "warnings": report.warnings,
-                        "files": len(report.files)}}
-    if report.findings:
-        for f in report.findings:
-            show(f"  {f.location}: {f.severity} {f.rule}: {f.message}")
-        show(f"lint of the files to push: {report.summary()}")
-    if report.errors and not dry_run:
-        raise Refused(f"lint found {report.errors} error(s) in the files to push: fix them (inv db.lint), or pass "
-                      "--skip-lint to push anyway (recorded in the audit log); nothing was changed")
-    return details
+    say(("lint clean: " if not report.findings else "lint: ") + report.summary())
 
 
 @db_task(help={
@@ -87,7 +59,7 @@ def check(c, json=False, keep=False):
     from ..project import find_project
     from .console import err, out, print_json
 
-    write = err if json else out
+    say = err if json else out
 
     def line(item) -> None:
         detail = ""
@@ -98,11 +70,11 @@ def check(c, json=False, keep=False):
             detail = f"applied {item.seconds:.2f}s, re-run {rerun}, {trip}"
         elif not isinstance(item, MigrationCheck) and item.rerun is not None:
             detail = "second run " + ("idempotent" if item.rerun["ok"] else "NOT idempotent")
-        write(f"  {item.status:<7} {item.file}" + (f"  ({detail})" if detail else ""))
+        say(f"  {item.status:<7} {item.file}" + (f"  ({detail})" if detail else ""))
         for problem in item.problems():
-            write(f"          {problem}")
+            say(f"          {problem}")
 
-    report = run_check(find_project(), keep=keep, on_migration=line, on_seed=line, note=err)
+    report = run_check(find_project(), keep=keep, on_migration=line, on_seed=line, say=err)
     if json:
         print_json(report.as_dict())
     else:

@@ -6,7 +6,7 @@ import json
 import sys
 from datetime import date, datetime
 
-from ..migrations.runner import Reporter
+from ..reporter import Reporter
 
 
 def print_json(data) -> None:
@@ -62,3 +62,16 @@ class LineReporter(Reporter):
         prefix = "\r\033[K" if self.live else ""
         self.stream.write(f"{prefix}  applied {prepared.migration.filename} ({seconds:.2f}s)\n")
         self.stream.flush()
+
+
+class DownLines(Reporter):
+    """One line per rolled back migration (db.down)."""
+
+    def __init__(self, say):
+        self.say = say
+
+    def note(self, message: str) -> None:
+        self.say(f"  … {message}")
+
+    def finished(self, step, seconds: float) -> None:
+        self.say(f"  rolled back {step.title} ({step.label}, {seconds:.2f}s)")

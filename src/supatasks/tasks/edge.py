@@ -8,10 +8,6 @@ import sys
 
 from invoke import Exit, task
 
-ENV_HELP = "Profile to use: local, staging, production, … (default: $SUPATASKS_ENV, else local)."
-JSON_HELP = "Print machine-readable JSON on stdout instead of a table."
-
-
 def db_task(*args, **kwargs):
     """Like invoke.task, but domain errors print one line (no traceback) and exit non-zero."""
 

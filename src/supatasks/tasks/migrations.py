@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .edge import ENV_HELP, JSON_HELP, db_task
+from .edge import db_task
+from .help import CONFIRM_HELP, DRY_RUN_HELP, ENV_HELP, INCLUDE_ALL_HELP, JSON_HELP, SKIP_LINT_HELP, YES_HELP
 
 
 @db_task(help={"name": "Migration name: lower-case words joined by underscores, e.g. add_user_preferences."})
@@ -20,36 +21,37 @@ def new(c, name):
 
 @db_task(help={
     "env": ENV_HELP,
-    "dry_run": "Show the pending migrations; change nothing.",
-    "include_all": "Also apply local files older than the newest applied migration.",
+    "dry_run": DRY_RUN_HELP,
+    "include_all": INCLUDE_ALL_HELP,
     "engine": "Who applies: 'supatasks' (default) or 'cli' (the real `supabase migration up`).",
     "json": JSON_HELP,
-    "yes": "Consent without a terminal, for non-local profiles (see db.push).",
-    "confirm": "For protected profiles: the project ref, as consent without a terminal.",
-    "skip_lint": "Non-local profiles: push even though db.lint finds errors (recorded in the audit log).",
+    "yes": YES_HELP,
+    "confirm": CONFIRM_HELP,
+    "skip_lint": SKIP_LINT_HELP + " Non-local profiles only.",
     "retries": "Retry a migration that hit lock_timeout this many times, with backoff (default: profile's).",
 })
 def up(c, env=None, dry_run=False, include_all=False, engine="supatasks", json=False, yes=False, confirm=None,
        skip_lint=False, retries=None):
     """Apply pending migrations, each in one transaction with its history row."""
-    from ..migrations.up import migrate_up
+    from ..migrations.up import migrate_up, parse_retries
     from ..project import find_project
+    from ..server import supabase_cli
     from ..target import open_target
     from .console import LineReporter, out, print_json
-    from .engines import require_engine, run_cli_up
 
-    require_engine(engine)
-    retries = _retries(retries)
+    supabase_cli.require_engine(engine)
+    retries = parse_retries(retries)
     target = open_target(find_project(), env)
     if not target.profile.is_local:  # a shared database: the push workflow (plan, confirm, apply)
-        from .push import run_push
+        from .push import print_push
         if retries is not None:  # the option overrides the profile's SUPATASKS_LOCK_RETRIES
             target.profile.values["SUPATASKS_LOCK_RETRIES"] = str(retries)
-        run_push(target, dry_run=dry_run, json=json, include_all=include_all, engine=engine, yes=yes,
-                 confirm=confirm, skip_lint=skip_lint)
+        print_push(target, dry_run=dry_run, json=json, include_all=include_all, engine=engine, yes=yes,
+                   confirm=confirm, skip_lint=skip_lint)
         return
     if engine == "cli":
-        run_cli_up(target, include_all)
+        result = supabase_cli.migration_up(target.project, target.db, include_all=include_all)
+        out((result.stdout + result.stderr).strip())
         return
     result = migrate_up(target, include_all=include_all, dry_run=dry_run, reporter=LineReporter(quiet=json),
                         retries=retries)
@@ -64,21 +66,6 @@ def up(c, env=None, dry_run=False, include_all=False, engine="supatasks", json=F
             out(f"  {name}")
     else:
         out(f"{target.describe()}: applied {len(names)} migration(s)")
-
-
-def _retries(value) -> int | None:
-    """--retries: a whole number, 0 or more (a negative count would skip the migration altogether)."""
-    from ..errors import ConfigError
-
-    if value is None:
-        return None
-    try:
-        count = int(str(value).strip())
-    except ValueError:
-        raise ConfigError(f"--retries={value!r}: expected a whole number (0 or more)") from None
-    if count < 0:
-        raise ConfigError(f"--retries={value!r}: must not be negative")
-    return count
 
 
 @db_task(help={"env": ENV_HELP, "json": JSON_HELP})

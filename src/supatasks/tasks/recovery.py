@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .edge import ENV_HELP, JSON_HELP, db_task
-from .push import CONFIRM_HELP, YES_HELP
+from .edge import db_task
+from .help import CONFIRM_HELP, DRY_RUN_HELP, ENV_HELP, JSON_HELP, NO_BACKUP_HELP, YES_HELP
 
 
 @db_task(help={"yes": "Move the files; without it, only list the moves (a dry run).", "json": JSON_HELP})
@@ -43,7 +43,7 @@ def fix_layout(c, yes=False, json=False):
     "env": ENV_HELP,
     "last": "Roll back the newest N applied migrations (default 1).",
     "to": "Roll back everything applied after VERSION (VERSION stays applied; 0 = everything).",
-    "dry_run": "Show the plan; change nothing.",
+    "dry_run": DRY_RUN_HELP,
     "json": JSON_HELP,
     "yes": YES_HELP,
     "confirm": CONFIRM_HELP,
@@ -54,7 +54,7 @@ def down(c, env=None, last=None, to=None, dry_run=False, json=False, yes=False, 
     from ..project import find_project
     from ..recovery.down import plan_down, run_down
     from ..target import open_target
-    from .console import err, out, print_json
+    from .console import DownLines, err, out, print_json
 
     say = err if json else out
     target = open_target(find_project(), env)
@@ -72,32 +72,13 @@ def down(c, env=None, last=None, to=None, dry_run=False, json=False, yes=False, 
         say("dry run: nothing was changed")
         return
     confirm_write(target.profile, f"About to roll back {len(plan.steps)} migration(s) on {target.name}.",
-                  Consent(yes, confirm), show=say)
-    result = run_down(plan, _DownLines(say))
+                  Consent(yes, confirm), say=say)
+    result = run_down(plan, DownLines(say))
     if json:
         print_json({**plan.as_dict(), "dry_run": False,
                     "rolled_back": [{"version": s.version, "seconds": round(t, 3)} for s, t in result.done]})
     say(f"rolled back {len(result.done)} migration(s) on {target.describe()}; newest applied now: "
         f"{plan.newest_after or 'none'}")
-
-
-class _DownLines:
-    """Progress lines for db.down (a DownReporter without importing the library at module load)."""
-
-    def __init__(self, say):
-        self.say = say
-
-    def note(self, message):
-        self.say(f"  … {message}")
-
-    def started(self, step):
-        pass
-
-    def finished(self, step, seconds):
-        self.say(f"  rolled back {step.title} ({step.label}, {seconds:.2f}s)")
-
-    def failed(self, step, error):
-        pass
 
 
 @db_task(help={
@@ -108,13 +89,13 @@ class _DownLines:
     "dry_run": "Show what was applied recently and what would be undone; change nothing, write no record.",
     "yes": YES_HELP,
     "confirm": CONFIRM_HELP,
-    "no_backup": "Skip the backup taken first (refused for protected profiles such as production).",
+    "no_backup": NO_BACKUP_HELP,
 })
 def rollback(c, env=None, batch=None, to=None, last=None, dry_run=False, yes=False, confirm=None, no_backup=False):
     """Incident rollback: show recent pushes, undo the latest one with its down files — backup first, recorded."""
     from ..confirmation import Consent
     from ..project import find_project
-    from ..recovery.down import incident_rollback
+    from ..recovery.incident_rollback import incident_rollback
     from ..target import open_target
     from .console import out
 
@@ -166,7 +147,7 @@ def backup(c, env=None, output=None, exclude_schema=None, json=False):
     "yes": YES_HELP,
     "confirm": CONFIRM_HELP,
     "no_owner": "Do not restore object owners (pg_restore --no-owner), e.g. into another server.",
-    "no_backup": "Skip the fresh backup taken first (refused for protected profiles such as production).",
+    "no_backup": NO_BACKUP_HELP,
     "json": JSON_HELP,
 })
 def restore(c, file, env=None, yes=False, confirm=None, no_owner=False, no_backup=False, json=False):
@@ -184,11 +165,11 @@ def restore(c, file, env=None, yes=False, confirm=None, no_owner=False, no_backu
     path = Path(file).absolute()
     info = archive_info(path)
     confirm_write(target.profile,
-                  f"Target: {target.name} — {target.db.display()} (database {target.db.database})\n"
+                  f"{target.header(database=True)}\n"
                   f"Restore {info.describe()}\nEvery object in the backup is dropped and recreated from it "
                   "(pg_restore --clean --if-exists, one transaction): rows written since the backup in those "
                   "tables are replaced." + ("" if no_backup else " A backup of the current state is taken first."),
-                  Consent(yes, confirm), show=say)
+                  Consent(yes, confirm), say=say)
     result = restore_backup(target, path, safety_backup=not no_backup, no_owner=no_owner)
     project = target.project
     if json:
@@ -215,116 +196,28 @@ def restore(c, file, env=None, yes=False, confirm=None, no_owner=False, no_backu
 def pitr(c, env=None, version=None, batch=None, margin=None, at=None, print_=False, new_env=None, new=False,
          record=None):
     """Point-in-time recovery as a guided checklist: restore point, dashboard links, each step recorded."""
-    from pathlib import Path
-
     from ..recovery import pitr as flow
-    from ..confirmation import is_interactive
-    from ..errors import ConnectionFailed, Refused
-    from ..recovery.incident import IncidentRecord, incidents_dir
     from ..project import find_project
     from ..target import open_target
-    from .console import out
+    from .console import out, table
 
-    project = find_project()
-    target = open_target(project, env)
-    ref = target.profile.project_ref
-    folder = incidents_dir(project, target.profile.values)
-    existing = None
-    if record:
-        existing = IncidentRecord.load(Path(record))
-    elif not new:
-        found = IncidentRecord.find_open(folder, "pitr", target.name)
-        existing = IncidentRecord.load(found) if found else None
-
-    def compute():
-        if at:
-            return flow.explicit_restore_point(at)
-        return _restore_point(target, version, batch, margin)
-
+    target = open_target(find_project(), env)
+    existing = flow.existing_record(target, record, new)
+    point = {"version": version, "batch": batch, "margin": margin, "at": at}
     if print_:
-        point, problem = None, None
-        if existing:
-            point = flow.record_point(existing)
-        else:
-            try:
-                point = compute()
-            except ConnectionFailed as exc:
-                problem = f"cannot read the audit log ({exc})"
-        out(flow.checklist_markdown(target.name, ref, point, point_error=problem, record=existing))
+        out(flow.printed_checklist(target, existing, **point))
         return
-    if not is_interactive():
-        raise Refused("db.pitr walks the checklist step by step and needs a terminal; `inv db.pitr --print` "
-                      "writes it as Markdown; nothing was changed")
-    if existing:
-        done = sum(1 for s in existing.steps if s.status in ("ok", "skipped"))
-        out(f"Resuming {project.relative(existing.path)}: {done} of {len(existing.steps)} steps done.")
-        for line in flow.record_point(existing).describe():
-            out(line)
-        run = existing
-    else:
-        point = compute()
-        out(f"Point-in-time recovery of {target.describe()}")
-        for line in point.describe():
-            out(line)
-        out(f"Point-in-time recovery page: {flow.PITR_PAGE.format(ref=ref or '<project-ref>')}")
-        out(f"Restore to a new project:   {flow.RESTORE_TO_NEW_PAGE.format(ref=ref or '<project-ref>')}")
-        out(f"Plan requirement: {flow.PLAN_REQUIREMENT}")
-        if _ask("\nStart the recovery checklist with this restore point? [y/N] ").strip().lower() not in ("y", "yes"):
-            raise Refused("not started; nothing was changed")
-        run = flow.open_record(folder, target.name, ref, point)
-        out(f"Incident record: {project.relative(run.path)} (resumable: run the same command again)")
-    flow.walk(run, ask=_ask, say=out, actions=_pitr_actions(target, run, new_env))
+    run = flow.start_or_resume(target, existing, ask=_ask, say=out, **point)
+
+    def show_status(title, rows):
+        table(title, ["version", "name", "state"], [[r.version, r.name, r.state] for r in rows])
+
+    flow.walk(run, ask=_ask, say=out, actions=flow.actions_for(target, run, new_env, show_status))
 
 
 def _ask(question: str) -> str:
+    """The walk's questions; end of input means [q]uit (resume later)."""
     try:
         return input(question)
     except EOFError:
         return "q"
-
-
-def _restore_point(target, version, batch, margin):
-    from .. import audit
-    from ..migrations import history
-    from ..recovery.pitr import DEFAULT_MARGIN, compute_restore_point
-
-    with target.connect() as conn:
-        rows = audit.read_audit(conn)
-        applied = {r.version for r in history.read_history(conn)}
-    return compute_restore_point(rows, applied, version=version, batch=batch,
-                                 margin=DEFAULT_MARGIN if margin is None else margin)
-
-
-def _pitr_actions(target, run, new_env):
-    """What db.pitr does itself: the backup (step 2) and, given the new project's profile, db.status (step 4)."""
-
-    def backup_now() -> str:
-        from ..recovery.backup import take_backup
-
-        result = take_backup(target, label="pitr", details={"incident": target.project.relative(run.path)})
-        run.set_fact("Backup of the current state", target.project.relative(result.path))
-        return f"backup written: {result.describe(target.project)}"
-
-    def check_new() -> str:
-        from .. import audit
-        from ..migrations import history
-        from ..migrations.up import migration_status
-        from ..recovery.pitr import applied_at_point, check_new_project, record_point
-        from ..target import open_target
-        from .console import table
-
-        point = record_point(run)
-        with target.connect() as conn:
-            rows = audit.read_audit(conn)
-            current = [r.version for r in history.read_history(conn)]
-        expected = applied_at_point(rows, current, point)
-        new_target = open_target(target.project, new_env)
-        status = migration_status(new_target)
-        table(f"migrations on {new_target.describe()}", ["version", "name", "state"],
-              [[r.version, r.name, r.state] for r in status.rows])
-        return check_new_project(status.rows, point, expected)
-
-    actions = {"backup": backup_now}
-    if new_env:
-        actions["check"] = check_new
-    return actions

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .edge import ENV_HELP, db_task
-from .push import CONFIRM_HELP, YES_HELP
+from .edge import db_task
+from .help import CONFIRM_HELP, ENV_HELP, YES_HELP
 
 
 @db_task(help={"env": ENV_HELP})
@@ -34,8 +34,8 @@ def exec(c, file, env=None, yes=False, confirm=None):
     from .console import out
 
     target = open_target(find_project(), env)
-    confirm_write(target.profile, f"Target: {target.name} — {target.db.display()}\nRun {file} in one transaction",
-                  Consent(yes, confirm), show=out)
+    confirm_write(target.profile, f"{target.header()}\nRun {file} in one transaction",
+                  Consent(yes, confirm), say=out)
     count = execute_file(target, Path(file))
     out(f"ran {count} statement(s) from {file} on {target.describe()}")
 
