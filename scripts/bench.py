@@ -827,7 +827,7 @@ reset 0.39 × the CLI's reset (≤ 0.15), cold reset 1.76 × and `--no-cache` 1.
   statements at N=200; 70–84% of db.up's time was waiting between them). Now consecutive transactional files are sent
   together in psycopg's pipeline mode, up to 20 per round trip; a failing statement is still named exactly
   (the first cursor without a result), including when its error comes back while the group is still being
-  sent, and the files before it stay committed (`runner._apply_group`, tests/test_runner.py).
+  sent, and the files before it stay committed (`runner._apply_group`, tests/test_migrations_runner.py).
 - **Classifying statements.** Every statement was tokenized six times and read 48 tokens ahead where two
   decide; `prepare` took 0.7 s at N=200. Now each statement is classified once, tokens are read lazily and
   only as far as a rule needs (`statement_kinds`), and the executable list is kept on the prepared migration.

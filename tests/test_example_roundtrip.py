@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from projects import REPO, copy_example_project
-from recovery_support import bootstrapped_database, connect, ok, snapshot, versions
+from support import REPO, applied_versions, bootstrapped_database, connect, copy_example_project, ok, snapshot
 
 EXAMPLE = sorted(p.name for p in (REPO / "supabase/migrations").glob("*.sql") if not p.name.endswith("_down.sql"))
 # Columns a BEFORE UPDATE trigger rewrites with now(): a migration's own backfill touches them again on the
@@ -142,7 +141,7 @@ def test_up_down_up_is_identical_and_keeps_other_tables_rows(tmp_path, pg_server
     version = name.split("_")[0]
 
     ok(["db.up"], root, env)
-    assert versions(url)[-1] == version
+    assert applied_versions(url)[-1] == version
     first_schema = snapshot(url)
     with connect(url) as conn:
         own = [t for t in user_tables(conn) if t not in others]
@@ -151,7 +150,7 @@ def test_up_down_up_is_identical_and_keeps_other_tables_rows(tmp_path, pg_server
 
     down = ok(["db.down"], root, env)
     assert version in down.stdout
-    assert version not in versions(url)
+    assert version not in applied_versions(url)
     after_down = snapshot(url)
     with connect(url) as conn:
         assert {t: c for t, (c, _) in contents(conn, others).items()} == \
@@ -189,7 +188,7 @@ def test_the_whole_example_down_to_nothing_and_back(tmp_path, pg_server):
     with connect(url) as conn:
         users = contents(conn, ["auth.users"])
     result = ok(["db.down", "--to=0"], tmp_path, env)
-    assert versions(url) == []
+    assert applied_versions(url) == []
     assert f"Roll back {len(EXAMPLE)} migration(s)" in result.stdout
     with connect(url) as conn:
         assert contents(conn, ["auth.users"]) == users  # auth data is not the migrations' to drop

@@ -14,9 +14,7 @@ import psycopg
 import pytest
 from psycopg.generators import fetch
 
-from conftest import create_database
-from projects import make_project, run_supatasks
-from reliability import history_versions, one_error_line, rows
+from support import applied_versions, create_database, make_project, one_error_line, rows, run_supatasks
 from supatasks.migrations.watchdog import Watchdog
 
 SMALL = {f"2026010100000{i}_t{i}.sql": f"CREATE TABLE public.t{i} (id int PRIMARY KEY);\n" for i in range(1, 6)}
@@ -54,7 +52,7 @@ def test_a_6_mb_file_failing_in_the_middle_fails_fast_and_leaves_nothing(tmp_pat
     assert_failed_at(result, "supabase/migrations/20260101000001_big.sql", line)
     assert time.monotonic() - began < 60
     assert rows(url, "SELECT to_regclass('public.big')") == [(None,)]
-    assert history_versions(url) == []
+    assert applied_versions(url) == []
 
 
 def test_small_files_then_a_4_mb_failing_file_keep_the_five_before_it(tmp_path, server):
@@ -63,7 +61,7 @@ def test_small_files_then_a_4_mb_failing_file_keep_the_five_before_it(tmp_path, 
     make_project(tmp_path, {**SMALL, "20260101000006_big.sql": data})
     result = run_supatasks(["db.up"], tmp_path, {"SUPABASE_DB_URL": url}, timeout=120)
     assert_failed_at(result, "supabase/migrations/20260101000006_big.sql", line)
-    assert history_versions(url) == sorted(v.split("_")[0] for v in SMALL)
+    assert applied_versions(url) == sorted(v.split("_")[0] for v in SMALL)
     assert rows(url, "SELECT to_regclass('public.t5') IS NOT NULL, to_regclass('public.big')") == [(True, None)]
 
 
@@ -74,7 +72,7 @@ def test_the_same_through_db_push(tmp_path, server):
     (tmp_path / ".env.staging").write_text(f"SUPABASE_DB_URL={url}\n")
     result = run_supatasks(["db.push", "--env=staging", "--yes", "--skip-lint"], tmp_path, timeout=120)
     assert_failed_at(result, "supabase/migrations/20260101000006_big.sql", line)
-    assert history_versions(url) == sorted(v.split("_")[0] for v in SMALL)
+    assert applied_versions(url) == sorted(v.split("_")[0] for v in SMALL)
 
 
 def test_the_same_through_db_reset(tmp_path, server):
@@ -87,7 +85,7 @@ def test_the_same_through_db_reset(tmp_path, server):
         b"SELECT * FROM public.nowhere;\n", b""))
     result = run_supatasks(["db.reset"], tmp_path, {"SUPABASE_DB_URL": url}, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert len(history_versions(url)) == 6
+    assert len(applied_versions(url)) == 6
     assert rows(url, "SELECT count(*) > 100000 FROM public.big") == [(True,)]
 
 

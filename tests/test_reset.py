@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from projects import make_project, query, run_supatasks
+from support import make_project, query, run_supatasks
 
 M1 = ("CREATE TABLE IF NOT EXISTS public.notes (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),\n"
       "  owner uuid REFERENCES auth.users(id) ON DELETE CASCADE, body text);\n"

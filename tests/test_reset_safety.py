@@ -7,9 +7,19 @@ import json
 
 import pytest
 
-from conftest import SECRET, create_database_pw
-from projects import make_project, run_supatasks
-from recovery_support import (REF, audit_rows, bootstrapped_database, connect, exists, ok, versions)
+from support import (
+    REF,
+    SECRET,
+    applied_versions,
+    audit_rows,
+    bootstrapped_database,
+    connect,
+    create_database,
+    exists,
+    make_project,
+    ok,
+    run_supatasks,
+)
 
 M = {
     "20260101000001_notes.sql": "CREATE TABLE IF NOT EXISTS public.notes (id bigint PRIMARY KEY, body text);\n"
@@ -31,7 +41,7 @@ ALL = ["20260101000001", "20260101000002"]
 def staged(tmp_path, pg_server, pw_server):
     """staging (trust server, superuser) and production (password server), migrated, with scratch data."""
     make_project(tmp_path, M, seed=SEED)
-    urls = {"staging": bootstrapped_database(pg_server), "production": create_database_pw(pw_server)}
+    urls = {"staging": bootstrapped_database(pg_server), "production": create_database(pw_server)}
     from supatasks.server.bootstrap import apply_bootstrap
     with connect(urls["production"], SECRET) as conn:
         apply_bootstrap(conn)
@@ -86,7 +96,7 @@ def test_staging_with_yes_backs_up_then_resets(staged, mode):
     assert notes == [(1, "seeded")] and users == 0 and policies == 1
     assert not exists(url, "public.made_by_hand")
     assert exists(url, "extra.things")
-    assert versions(url) == ALL
+    assert applied_versions(url) == ALL
     # the audit log survives the reset and records it
     assert len(audit_rows(url, action="apply")) >= applies_before
     assert audit_rows(url)[-1]["action"] == "reset"
@@ -102,7 +112,7 @@ def test_schemas_mode_is_one_transaction(staged):
     result = run_supatasks(["db.reset", "--env=staging", "--yes", "--mode=schemas"], root)
     assert result.returncode == 1 and "20260101000003_bad.sql:1: ERROR 42P01" in result.stderr
     untouched(urls["staging"])  # the wipe was rolled back with the failed migration
-    assert versions(urls["staging"]) == ALL
+    assert applied_versions(urls["staging"]) == ALL
 
 
 @pytest.mark.parametrize("args", [

@@ -13,8 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from conftest import SECRET, create_database, create_database_pw
-from projects import make_project, query, run_supatasks
+from support import SECRET, create_database, make_project, query, run_supatasks
 from supatasks.server import database_admin as admin
 from supatasks.reset import spares
 from supatasks.connection import DatabaseUrl
@@ -363,7 +362,7 @@ def test_a_child_waits_for_a_running_reset(tmp_path, pg_server, db_url, monkeypa
 # -- the child process --------------------------------------------------------------------------------------------
 
 def test_the_child_gets_the_password_from_the_environment_never_argv(tmp_path, pw_server, monkeypatch):
-    url = create_database_pw(pw_server)
+    url = create_database(pw_server)
     new_project(tmp_path)
     env = {"SUPABASE_DB_PASSWORD": SECRET}
     reset(tmp_path, url, env=env)
@@ -407,7 +406,7 @@ def test_the_child_runs_in_its_own_session_without_terminal_streams(pg_server):
 
 
 def _closed_port() -> int:
-    from conftest import free_port
+    from support import free_port
     return free_port()
 
 

@@ -15,10 +15,23 @@ from collections import Counter
 
 import pytest
 
-from conftest import SECRET, create_database_pw, free_port
-from projects import make_project, run_supatasks
-from reliability import (TrialRun, apply_audit_counts, blackhole, connect, history_versions, new_database,
-                         one_error_line, rows, spawn, trials, wait_until)
+from support import (
+    SECRET,
+    TrialRun,
+    applied_versions,
+    apply_audit_counts,
+    blackhole,
+    connect,
+    create_database,
+    free_port,
+    make_project,
+    one_error_line,
+    rows,
+    run_supatasks,
+    spawn,
+    trials,
+    wait_until,
+)
 from supatasks.server.local_server import LocalServer
 
 COUNT = 120
@@ -57,7 +70,7 @@ def test_server_restart_mid_push_names_the_migration_and_a_rerun_completes(tmp_p
     run.extra = {"history_at_restart": stopped_at}
 
     def trial(number: int) -> None:
-        url = new_database(own_server)
+        url = create_database(own_server)
         (tmp_path / ".env.staging").write_text(f"SUPABASE_DB_URL={url}\nSUPATASKS_CONNECT_TIMEOUT=5\n")
         proc = spawn(["db.push", "--env=staging", "--yes"], tmp_path)
         target = 10 + number * 17 % 80
@@ -79,7 +92,7 @@ def test_server_restart_mid_push_names_the_migration_and_a_rerun_completes(tmp_p
             proc.kill()
         assert proc.returncode == 1, (out, err)
         line = one_error_line(err)
-        history = history_versions(url)
+        history = applied_versions(url)
         stopped_at.append(len(history))
         assert history == [version(k) for k in range(1, len(history) + 1)]
         lost = f"{version(len(history) + 1)}_m{len(history) + 1}.sql"
@@ -89,7 +102,7 @@ def test_server_restart_mid_push_names_the_migration_and_a_rerun_completes(tmp_p
         assert Counter(v for (v,) in rows(url, "SELECT version FROM public.apply_log")) == Counter(history)
         again = run_supatasks(["db.push", "--env=staging", "--yes"], tmp_path)
         assert again.returncode == 0, again.stderr
-        assert history_versions(url) == [version(k) for k in range(1, COUNT + 1)]
+        assert applied_versions(url) == [version(k) for k in range(1, COUNT + 1)]
         logged = Counter(v for (v,) in rows(url, "SELECT version FROM public.apply_log"))
         assert logged == Counter({version(k): 1 for k in range(1, COUNT + 1)})
         assert apply_audit_counts(url) == {version(k): 1 for k in range(1, COUNT + 1)}
@@ -149,7 +162,7 @@ def test_refused_port(tmp_path):
 
 
 def test_wrong_password(tmp_path, pw_server):
-    url = create_database_pw(pw_server)
+    url = create_database(pw_server)
     line, took = run_status(tmp_path, url, "5", password=SECRET + "-wrong")
     assert "password authentication failed" in line and took < SLACK
     assert SECRET not in line
@@ -163,7 +176,7 @@ def test_host_that_cannot_be_resolved(tmp_path):
 
 
 def test_tls_required_by_the_url_but_the_server_has_none(tmp_path, pg_server):
-    url = new_database(pg_server) + "?sslmode=require"
+    url = create_database(pg_server) + "?sslmode=require"
     line, took = run_status(tmp_path, url, "5")
     assert "server does not support SSL, but SSL was required" in line and took < SLACK
 

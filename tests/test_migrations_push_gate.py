@@ -1,0 +1,79 @@
+"""db.push runs lint first: errors in the files to push block it unless --skip-lint, which the audit records."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from support import applied_versions, create_database, make_project, query, run_supatasks
+
+CLEAN = ("CREATE TABLE IF NOT EXISTS public.a (id bigint PRIMARY KEY);\n"
+         "ALTER TABLE public.a ENABLE ROW LEVEL SECURITY;\n")
+NO_RLS = "CREATE TABLE IF NOT EXISTS public.b (id bigint PRIMARY KEY);\n"  # ST010: an error
+
+
+@pytest.fixture
+def staging(tmp_path, pg_server):
+    url = create_database(pg_server)
+    make_project(tmp_path, {"20260101000001_a.sql": CLEAN, "20260101000002_b.sql": NO_RLS})
+    (tmp_path / ".env.staging").write_text(f"SUPABASE_DB_URL={url}\n")
+    return tmp_path, url
+
+
+def push_rows(url) -> list[dict]:
+    return [r[0] for r in query(url, "SELECT details FROM supabase_migrations.supatasks_audit "
+                                     "WHERE action = 'push' ORDER BY id")]
+
+
+@pytest.mark.parametrize("task", ["db.push", "db.up"])
+def test_lint_errors_block_the_push(staging, task):
+    root, url = staging
+    result = run_supatasks([task, "--env=staging", "--yes"], root)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "ST010" in result.stdout and "--skip-lint" in result.stderr and "nothing was changed" in result.stderr
+    assert applied_versions(url) == []
+
+
+def test_skip_lint_pushes_and_is_recorded(staging):
+    root, url = staging
+    result = run_supatasks(["db.push", "--env=staging", "--yes", "--skip-lint"], root)
+    assert result.returncode == 0, result.stderr
+    assert "lint skipped" in result.stdout
+    assert applied_versions(url) == ["20260101000001", "20260101000002"]
+    assert push_rows(url) == [{"lint": {"skipped": True}}]
+
+
+def test_clean_push_records_the_lint_result(staging):
+    root, url = staging
+    (root / "supabase/migrations/20260101000002_b.sql").write_text(
+        NO_RLS + "ALTER TABLE public.b ENABLE ROW LEVEL SECURITY;\n")
+    result = run_supatasks(["db.push", "--env=staging", "--yes"], root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert applied_versions(url) == ["20260101000001", "20260101000002"]
+    [details] = push_rows(url)
+    assert details["lint"]["skipped"] is False and details["lint"]["errors"] == 0
+    assert details["lint"]["warnings"] == 2  # no down files (ST020), a warning does not block
+
+
+def test_dry_run_reports_lint_errors_without_refusing(staging):
+    root, url = staging
+    result = run_supatasks(["db.push", "--env=staging", "--dry-run", "--json"], root)
+    assert result.returncode == 0, result.stderr
+    assert [m["version"] for m in json.loads(result.stdout)["migrations"]] == ["20260101000001", "20260101000002"]
+    assert "ST010" in result.stderr  # JSON on stdout stays clean
+    assert applied_versions(url) == []
+
+
+def test_only_the_files_to_push_are_linted(staging):
+    root, url = staging
+    assert run_supatasks(["db.push", "--env=staging", "--yes", "--skip-lint"], root).returncode == 0
+    (root / "supabase/migrations/20260101000003_c.sql").write_text(
+        "ALTER TABLE public.a ADD COLUMN IF NOT EXISTS note text;\n")
+    result = run_supatasks(["db.push", "--env=staging", "--yes"], root)  # 0002's ST010 is already applied
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert applied_versions(url)[-1] == "20260101000003"
+    (root / "supabase/migrations/20260101000004_d_down.sql").write_text("SELECT 1;\n")  # a layout error
+    (root / "supabase/migrations/20260101000004_d.sql").write_text("SELECT 1;\n")
+    blocked = run_supatasks(["db.push", "--env=staging", "--yes"], root)
+    assert blocked.returncode == 2 and "ST021" in blocked.stdout
