@@ -198,7 +198,8 @@ class Harness:
             row["result"] = "pass"
         else:
             row["result"] = "fail"
-            row["error"] = first_error(err, out) if rc is not None else f"timeout after {self.timeout:g}s"
+            row["error"] = (first_error(err, out).replace(f"{copy}/", "") if rc is not None
+                            else f"timeout after {self.timeout:g}s")
         if rc is None or self.cluster_state() != self.baseline:
             self.stop_server(forget=True)           # the next run gets a fresh server
         if self.cli:
