@@ -35,7 +35,7 @@ def up(c, env=None, dry_run=False, include_all=False, engine="supatasks", json=F
     from ..migrate import migrate_up
     from ..project import find_project
     from ..target import open_target
-    from .console import LineReporter, out, print_json
+    from .console import LineReporter, out, print_json, stand_ins
     from .engines import require_engine, run_cli_up
 
     require_engine(engine)
@@ -54,6 +54,7 @@ def up(c, env=None, dry_run=False, include_all=False, engine="supatasks", json=F
     result = migrate_up(target, include_all=include_all, dry_run=dry_run, reporter=LineReporter(quiet=json),
                         retries=retries)
     names = [p.migration.filename for p in (result.prepared if dry_run else result.applied)]
+    stand_ins(target)
     if json:
         print_json({"env": target.name, "dry_run": dry_run, "pending" if dry_run else "applied": names})
     elif not result.prepared:
@@ -87,7 +88,7 @@ def status(c, env=None, json=False):
     from ..migrate import migration_status
     from ..project import find_project
     from ..target import open_target
-    from .console import err, print_json, table
+    from .console import err, print_json, stand_ins, table
 
     target = open_target(find_project(), env)
     result = migration_status(target)
@@ -96,5 +97,6 @@ def status(c, env=None, json=False):
         return
     table(f"migrations on {target.describe()}", ["version", "name", "state", "applied at"],
           [[r.version, r.name, r.state, r.applied_at] for r in result.rows])
+    stand_ins(target)
     for problem in result.problems:
         err(f"problem: {problem.message}")

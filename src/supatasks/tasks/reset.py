@@ -29,7 +29,7 @@ def reset(c, env=None, engine="supatasks", no_cache=False, json=False, yes=False
     from ..project import find_project
     from ..reset import reset_database, reset_remote
     from ..target import open_target
-    from .console import LineReporter, err, out, print_json
+    from .console import LineReporter, err, out, print_json, stand_ins
     from .engines import require_engine
     from .safety import require_resettable
 
@@ -60,6 +60,7 @@ def reset(c, env=None, engine="supatasks", no_cache=False, json=False, yes=False
         result = reset_remote(target, LineReporter(quiet=json), mode=mode, take_backup=not no_backup)
     else:
         result = reset_database(target, reporter=LineReporter(quiet=json), use_cache=not no_cache)
+    stand_ins(target)
     if json:
         print_json(result.as_dict())
         return
