@@ -132,3 +132,20 @@ def test_two_projects_reset_side_by_side_without_setting_a_port(tmp_path):
     finally:
         for root in roots:
             run_supatasks(["db.stop"], root)
+
+
+def test_the_stand_ins_line_names_each_with_what_it_does(db_url):
+    import psycopg
+
+    from supatasks.bootstrap import apply_bootstrap, describe_stand_ins, stand_ins_in_use
+
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        assert describe_stand_ins(conn) is None  # a bare database: none
+        apply_bootstrap(conn)
+        conn.execute("create extension pg_net; create extension pgmq")
+        found = dict(stand_ins_in_use(conn))
+        line = describe_stand_ins(conn)
+    assert found["pg_net"] == "requests are recorded in net.http_request_queue, never sent"
+    assert {"pgcrypto", "uuid-ossp", "supabase_vault", "pg_graphql", "pgmq"} <= set(found)
+    assert "not for production" not in line and "pg_net: requests are recorded" in line
+    assert "vector" not in found  # real extensions are not named

@@ -91,9 +91,11 @@ def stand_ins_in_use(conn) -> list[tuple[str, str]]:
         "WHERE d.description LIKE 'supatasks development %' ORDER BY 1").fetchall()
     found = []
     for name, comment in rows:
-        match = re.match(r"supatasks development (?:stand-in|shim) of \S+?[:\s(]+(.*?)\)?;?\s*not for production",
-                         comment)
-        found.append((name, match.group(1).strip(" ;:") if match else comment))
+        what = re.sub(r"^supatasks development (?:stand-in|shim) of \S+?:?\s+", "", comment)
+        what = re.sub(r";\s*not for production$", "", what).strip()
+        if what.startswith("(") and what.endswith(")") and what.count("(") == 1:
+            what = what[1:-1]
+        found.append((name, what))
     return found
 
 
