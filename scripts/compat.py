@@ -30,8 +30,9 @@ local profile (supatasks' embedded server, no SUPABASE_DB_URL):
 - what a database reset cannot undo is cluster-wide: roles, their settings and memberships.  After each
   project the harness compares those with the fresh server's; when a project changed them (or timed out),
   the server is stopped and its data folder deleted, so the next project gets a brand-new one.  The
-  same happens when `[db] major_version` differs from the previous project's (supatasks may pick the
-  server by it).
+  same happens when `[db] major_version` differs from the previous project's: supatasks runs that
+  version's PostgreSQL where one is installed (e.g. Debian's 15), the wheel's otherwise, and so does
+  the harness (the --cli database lives on that same server).
 
 Projects run one at a time, each bounded by --timeout seconds (its process group is killed after that).
 At the end the harness stops the server it started and deletes its temporary folder (--keep leaves it).
@@ -125,7 +126,7 @@ class Harness:
         self.major: object = None               # [db] major_version of the project that started it
         self.control = self.work / "control"    # a minimal project from which `db.stop` reaches the server
         (self.control / "supabase").mkdir(parents=True)
-        (self.control / "supabase" / "config.toml").write_text('project_id = "compat"\n')
+        self.set_control_major(None)
         (self.control / ".supatasks").symlink_to(self.state, target_is_directory=True)
         self.copies = 0
 
@@ -143,12 +144,20 @@ class Harness:
         except psycopg.Error:
             return None
 
+    def set_control_major(self, major) -> None:
+        """The control project asks for the same PostgreSQL as the project being run."""
+        extra = f"\n[db]\nmajor_version = {json.dumps(major)}\n" if major is not None else ""
+        (self.control / "supabase" / "config.toml").write_text(f'project_id = "compat"\n{extra}')
+        self.major = major
+
     def stop_server(self, forget: bool) -> None:
-        if (self.state / "pgdata").exists():
+        data_dirs = list(self.state.glob("pgdata*"))     # supatasks keeps one per major version
+        if data_dirs:
             subprocess.run([self.supatasks, "db.stop"], cwd=self.control, env=self.env, timeout=60,
                            stdin=subprocess.DEVNULL, capture_output=True)
         if forget:
-            shutil.rmtree(self.state / "pgdata", ignore_errors=True)
+            for folder in data_dirs:
+                shutil.rmtree(folder, ignore_errors=True)
             self.baseline = None
 
     # -- one project --------------------------------------------------------------
@@ -185,9 +194,9 @@ class Harness:
         row["migrations"] = count_migrations(root)
         copy = self.copy(root, row["name"])
         major = major_version(root)
-        if major != self.major and self.baseline is not None:
-            self.stop_server(forget=True)           # the server may follow [db] major_version
-        self.major = major
+        if major != self.major:
+            self.stop_server(forget=True)           # supatasks picks the server by [db] major_version
+            self.set_control_major(major)
         # Start the server outside the timed run (a no-op when it is already running).
         self.run([self.supatasks, "db.start"], copy)
         if self.baseline is None:
@@ -198,13 +207,18 @@ class Harness:
             row["result"] = "pass"
         else:
             row["result"] = "fail"
-            row["error"] = first_error(err, out) if rc is not None else f"timeout after {self.timeout:g}s"
+            row["error"] = (first_error(err, out).replace(f"{copy}/", "") if rc is not None
+                            else f"timeout after {self.timeout:g}s")
         if rc is None or self.cluster_state() != self.baseline:
             self.stop_server(forget=True)           # the next run gets a fresh server
         if self.cli:
             self.run([self.supatasks, "db.start"], self.control)
             self.baseline = self.baseline or self.cluster_state()
-            row["cli"] = self.with_cli(copy, row)
+            try:
+                row["cli"] = self.with_cli(copy, row)
+            except psycopg.Error as exc:            # e.g. the server went away
+                row["cli"] = {"result": "error", "seconds": None, "error": str(exc).splitlines()[0],
+                              "file": None, "sqlstate": None, "same_failure": None}
             if self.cluster_state() != self.baseline:
                 self.stop_server(forget=True)
         if not self.keep:
@@ -240,8 +254,11 @@ class Harness:
             result["same_failure"] = same_failure(row, result)
             return result
         finally:
-            with self.connect() as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            try:
+                with self.connect() as conn:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            except psycopg.Error:
+                self.baseline = "unknown"           # recycled below
 
     def close(self) -> None:
         self.stop_server(forget=False)

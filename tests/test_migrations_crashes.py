@@ -300,9 +300,11 @@ def test_ctrl_c_while_waiting_for_the_lock(tmp_path, db_url):
         holder.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
         proc = spawn(["db.up"], tmp_path, {"SUPABASE_DB_URL": db_url, "SUPATASKS_LOCK_WAIT": "60"})
         try:
-            wait_until(lambda: rows(db_url, "SELECT 1 FROM pg_stat_activity WHERE application_name = 'supatasks'"),
-                       timeout=30, what="supatasks to connect")
-            time.sleep(0.5)
+            # waiting for the lock, not still bootstrapping (that takes a while on a loaded machine)
+            wait_until(lambda: rows(db_url, "SELECT 1 FROM pg_stat_activity WHERE application_name = 'supatasks' "
+                                            "AND query LIKE '%%pg_try_advisory_lock%%'"),
+                       timeout=30, what="supatasks to wait for the lock")
+            time.sleep(0.3)
             proc.send_signal(signal.SIGINT)
             out, err = proc.communicate(timeout=10)
         finally:

@@ -96,7 +96,7 @@ def test_bootstrap_text_and_version():
     assert "auth.uid()" in text and "supabase_realtime" in text
     assert len(BOOTSTRAP_VERSION) == 12
     int(BOOTSTRAP_VERSION, 16)
-    assert bootstrap._version() == BOOTSTRAP_VERSION
+    assert bootstrap.bootstrap_version() == BOOTSTRAP_VERSION
 
 
 # -- extensions -------------------------------------------------------------

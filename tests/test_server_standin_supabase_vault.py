@@ -119,6 +119,14 @@ def test_update_secret_changes_only_what_is_given(supabase_db):
                      (secret_id,))
         assert conn.execute("SELECT name, description, decrypted_secret FROM vault.decrypted_secrets "
                             "WHERE id = %s", (secret_id,)).fetchone() == ("renamed_key", "now", "new value")
+        # a long secret (a service account's JSON, a certificate) and an empty one round-trip
+        long_value = "-----BEGIN CERTIFICATE-----\n" + "MIIB" * 20000 + "\n-----END CERTIFICATE-----"
+        conn.execute("SELECT vault.update_secret(%s, %s)", (secret_id, long_value))
+        empty_id = conn.execute("SELECT vault.create_secret('', 'empty')").fetchone()[0]
+        assert conn.execute("SELECT decrypted_secret FROM vault.decrypted_secrets WHERE id = %s",
+                            (secret_id,)).fetchone() == (long_value,)
+        assert conn.execute("SELECT decrypted_secret FROM vault.decrypted_secrets WHERE id = %s",
+                            (empty_id,)).fetchone() == ("",)
 
 
 def test_a_row_the_stand_in_did_not_write_cannot_be_read(supabase_db):

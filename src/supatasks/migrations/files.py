@@ -112,12 +112,25 @@ def scan_migrations(project: Project) -> Scan:
         if migration.version in seen:
             scan.problems.append(Problem(
                 path, "duplicate-version",
-                f"{path.name}: version {migration.version} is also used by {seen[migration.version].filename}"))
+                f"{path.name}: version {migration.version} is also used by {seen[migration.version].filename} "
+                f"(the Supabase CLI fails on it too); give it a version of its own, e.g. "
+                f"`git mv {project.relative(path)} {project.relative(folder / _renamed(migration, folder))}`"))
             continue
         seen[migration.version] = migration
         scan.migrations.append(migration)
     scan.migrations.sort(key=lambda m: m.version)
     return scan
+
+
+def _renamed(migration: MigrationFile, folder: Path) -> str:
+    """The file name with the next free version (same number of digits): the suggested fix of a duplicate."""
+    taken = {m.group(1) for p in folder.iterdir() if (m := MIGRATION_NAME.fullmatch(p.name))}
+    number = int(migration.version)
+    while True:
+        number += 1
+        version = str(number).zfill(len(migration.version))
+        if version not in taken:
+            return f"{version}_{migration.name}.sql"
 
 
 def down_file_for(project: Project, migration: MigrationFile, scan: Scan | None = None) -> Path | None:

@@ -35,10 +35,20 @@ class PreparedMigration:
     executable: list         # the statements to send (see `executable`), classified once in `prepare`
 
 
-def prepare(migration: MigrationFile, label: str) -> PreparedMigration:
-    """Read and split a file, refusing what cannot be applied safely — before anything runs."""
-    from ..sqltext.split import has_no_transaction_directive, split_statements
+#: Statements a local database may run as their plain, in-transaction form inside a larger file: nobody else
+#: uses the database, so building or dropping an index with its lock held costs nothing.
+LOCAL_PLAIN_FORMS = {"CREATE INDEX CONCURRENTLY", "DROP INDEX CONCURRENTLY"}
+_CONCURRENTLY = None
+
+
+def prepare(migration: MigrationFile, label: str, local: bool = False) -> PreparedMigration:
+    """Read and split a file, refusing what cannot be applied safely — before anything runs.
+
+    `local`: the target is a local development database. A file that mixes `CREATE/DROP INDEX CONCURRENTLY`
+    with other statements (the Supabase CLI applies such files, running those statements outside its batch)
+    is then applied atomically with the plain forms; elsewhere it is refused."""
     from ..sqltext.kinds import non_transactional, transaction_control
+    from ..sqltext.split import has_no_transaction_directive, split_statements
 
     data = migration.read_bytes()
     text = migration.read_text()
@@ -65,6 +75,10 @@ def prepare(migration: MigrationFile, label: str) -> PreparedMigration:
     if has_no_transaction_directive(text):  # the CLI's own opt-out: the author asked for no transaction
         return PreparedMigration(migration, label, statements, history_value, sha256_hex(data),
                                  transactional=False, executable=send)
+    if blocking and others and local and all(kind in LOCAL_PLAIN_FORMS for _, kind in blocking):
+        plain = {id(stmt): _without_concurrently(stmt) for stmt, _ in blocking}
+        return PreparedMigration(migration, label, statements, history_value, sha256_hex(data),
+                                 transactional=True, executable=[plain.get(id(s), s) for s in send])
     if blocking and others:
         stmt, kind = blocking[0]
         raise MigrationFileError(
@@ -72,6 +86,20 @@ def prepare(migration: MigrationFile, label: str) -> PreparedMigration:
             "of its own (supatasks runs such a file outside a transaction, statement by statement)")
     return PreparedMigration(migration, label, statements, history_value, sha256_hex(data),
                              transactional=not blocking, executable=send)
+
+
+def _without_concurrently(stmt):
+    """The statement with its CONCURRENTLY keyword taken out (comments before it left alone)."""
+    import dataclasses
+    import re
+
+    global _CONCURRENTLY
+    if _CONCURRENTLY is None:
+        _CONCURRENTLY = re.compile(
+            r"\A((?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*(?:CREATE\s+(?:UNIQUE\s+)?|DROP\s+)INDEX)\s+CONCURRENTLY\b",
+            re.IGNORECASE | re.DOTALL)
+    text, count = _CONCURRENTLY.subn(r"\1", stmt.text, count=1)
+    return dataclasses.replace(stmt, text=text) if count else stmt
 
 
 def apply_migrations(conn, prepared: list[PreparedMigration], settings: SessionSettings,

@@ -35,7 +35,7 @@ def plan_up(target: Target, conn, include_all: bool = False, check_drift: bool =
     require_no_duplicates(scan)
     plan = build_plan(scan, history.read_history(conn), include_all=include_all, detect_drift=check_drift)
     plan.require_runnable(check_drift=check_drift)
-    prepared = [prepare(m, project.relative(m.path)) for m in plan.pending]
+    prepared = [prepare(m, project.relative(m.path), local=target.profile.is_local) for m in plan.pending]
     return plan, prepared
 
 

@@ -120,7 +120,7 @@ def _rebuild(target: Target, maint, scan, seeds, reporter: Reporter, cache: str 
     """A fresh copy of the bootstrap template, every migration, the seeds; then (with `cache`) the result
     copied into the cache. Returns whether the fresh copy was a ready spare."""
     project, name = target.project, target.db.database
-    prepared = [prepare(m, project.relative(m.path)) for m in scan.migrations]
+    prepared = [prepare(m, project.relative(m.path), local=target.profile.is_local) for m in scan.migrations]
     base = ensure_base_template(target, maint, reporter.note)
     if local:
         spare = spares.put_in_place(maint, base, name)
@@ -244,7 +244,7 @@ def reset_schemas(target: Target, reporter: Reporter | None = None) -> ResetResu
     project = target.project
     scan = scan_migrations(project)
     require_no_duplicates(scan)
-    prepared = [prepare(m, project.relative(m.path)) for m in scan.migrations]
+    prepared = [prepare(m, project.relative(m.path), local=target.profile.is_local) for m in scan.migrations]
     seeds = seed_files(project)
     settings = session_settings(target)
     atomic = all(p.transactional for p in prepared)

@@ -46,7 +46,7 @@ def _shim_files() -> list[Path]:
     return sorted((SHIM_ROOT / "extension").glob("*"))
 
 
-def _version() -> str:
+def bootstrap_version() -> str:
     digest = hashlib.sha256(bootstrap_sql().encode("utf-8"))
     # The shims are part of what a bootstrapped database contains.
     for path in _shim_files():
@@ -56,7 +56,7 @@ def _version() -> str:
 
 #: Short hash of the bootstrap SQL and the extension shims: changes whenever
 #: either does, so caches of bootstrapped databases (templates) can be invalidated.
-BOOTSTRAP_VERSION = _version()
+BOOTSTRAP_VERSION = bootstrap_version()
 
 
 def apply_bootstrap(conn) -> None:
@@ -80,6 +80,32 @@ def ensure_bootstrapped(conn) -> bool:
         return False
     apply_bootstrap(conn)
     return True
+
+
+def stand_ins_in_use(conn) -> list[tuple[str, str]]:
+    """(extension, what it does) for each supatasks development stand-in installed in the database, read
+    from the comment its control file gives it."""
+    rows = conn.execute(
+        "SELECT e.extname, d.description FROM pg_extension e JOIN pg_description d "
+        "ON d.objoid = e.oid AND d.classoid = 'pg_extension'::regclass "
+        "WHERE d.description LIKE 'supatasks development %' ORDER BY 1").fetchall()
+    found = []
+    for name, comment in rows:
+        what = re.sub(r"^supatasks development (?:stand-in|shim) of \S+?:?\s+", "", comment)
+        what = re.sub(r";\s*not for production$", "", what).strip()
+        if what.startswith("(") and what.endswith(")") and what.count("(") == 1:
+            what = what[1:-1]
+        found.append((name, what))
+    return found
+
+
+def describe_stand_ins(conn) -> str | None:
+    """One line naming the stand-ins a database uses, or None when it uses none."""
+    found = stand_ins_in_use(conn)
+    if not found:
+        return None
+    return ("development stand-ins in use (nothing leaves this machine; see src/supatasks/sql/extensions/"
+            "README.md): " + "; ".join(f"{name}: {what}" for name, what in found))
 
 
 # -- the local server's settings -------------------------------------------
@@ -142,6 +168,24 @@ def _server_info(bin_dir: str) -> tuple[int, Path] | None:
     if major is None:
         return None
     return major, Path(bin_dir).parent / "share"
+
+
+def server_major(bin_dir: Path) -> int | None:
+    """The major version of the PostgreSQL installation at `bin_dir`."""
+    info = _server_info(str(Path(bin_dir)))
+    return info[0] if info else None
+
+
+def server_paths(bin_dir: Path) -> tuple[Path, Path, Path] | None:
+    """(share, package library, bin) folders of the installation at `bin_dir`, from its pg_config."""
+    pg_config = Path(bin_dir) / "pg_config"
+    if not pg_config.exists():
+        return None
+    result = programs.run(str(pg_config), ["--sharedir", "--pkglibdir", "--bindir"], check=False, timeout=30)
+    lines = [line.strip() for line in result.stdout.strip().splitlines()]
+    if result.exit_code != 0 or len(lines) != 3:
+        return None
+    return Path(lines[0]), Path(lines[1]), Path(lines[2])
 
 
 def _major(version_text: str) -> int | None:

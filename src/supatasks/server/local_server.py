@@ -38,15 +38,52 @@ def embedded_bin_dir() -> Path:
     return Path(list(spec.submodule_search_locations)[0]) / "pginstall" / "bin"
 
 
+def project_port(state_dir: Path) -> int:
+    """The port of a project's local server: remembered in `.supatasks/local-port`; the first time, 54330
+    where free, else a free port — so two projects on one machine each get their own server."""
+    remembered = state_dir / "local-port"
+    try:
+        return int(remembered.read_text().strip())
+    except (OSError, ValueError):
+        pass
+    port = DEFAULT_PORT if not _port_in_use(DEFAULT_PORT) else _free_port()
+    state_dir.mkdir(parents=True, exist_ok=True)
+    remembered.write_text(f"{port}\n")
+    return port
+
+
+def _port_in_use(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 class LocalServer:
     """A PostgreSQL cluster in `data_dir`, listening on 127.0.0.1:`port`."""
 
     def __init__(self, data_dir: Path, port: int = DEFAULT_PORT, bin_dir: Path | None = None,
-                 password: str | None = None):
+                 password: str | None = None, installation=None):
         self.data_dir = Path(data_dir).absolute()
         self.port = int(port)
         self.bin_dir = Path(bin_dir) if bin_dir else embedded_bin_dir()
         self.password = password
+        self._installation = installation
+
+    @property
+    def installation(self):
+        """Which PostgreSQL this server runs (worked out on demand for a server made from a bin folder)."""
+        if self._installation is None:
+            from .bootstrap import server_major
+            from .pg_installations import Installation
+
+            self._installation = Installation(self.bin_dir, server_major(self.bin_dir) or 0, str(self.bin_dir))
+        return self._installation
 
     # -- facts -------------------------------------------------------------
     def url(self, database: str = "postgres", user: str = "postgres") -> str:
@@ -79,7 +116,7 @@ class LocalServer:
         if self._port_taken():
             raise LocalServerError(
                 f"port {self.port} on 127.0.0.1 is used by another program; "
-                "set SUPATASKS_LOCAL_PORT to a free port")
+                "set SUPATASKS_LOCAL_PORT to a free port (or delete .supatasks/local-port to have one chosen)")
         uid = self._service_uid()
         if not self.initialised:
             self._initdb(uid)
@@ -167,6 +204,4 @@ class LocalServer:
             time.sleep(0.1)
 
     def _port_taken(self) -> bool:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            sock.settimeout(0.2)
-            return sock.connect_ex(("127.0.0.1", self.port)) == 0
+        return _port_in_use(self.port)

@@ -29,6 +29,19 @@ def out(message: str = "") -> None:
     sys.stdout.flush()
 
 
+def stand_ins(target) -> None:
+    """On the local profile: one line (on stderr, so JSON stays clean) naming the development stand-ins the
+    database uses and what each does."""
+    if not target.profile.is_local:
+        return
+    from ..server.bootstrap import describe_stand_ins
+
+    with target.connect() as conn:
+        line = describe_stand_ins(conn)
+    if line:
+        err(line)
+
+
 def table(title: str | None, columns: list[str], rows: list[list], styles: dict[str, str] | None = None) -> None:
     from rich.console import Console
     from rich.table import Table

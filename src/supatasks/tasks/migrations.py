@@ -37,7 +37,7 @@ def up(c, env=None, dry_run=False, include_all=False, engine="supatasks", json=F
     from ..project import find_project
     from ..server import supabase_cli
     from ..target import open_target
-    from .console import LineReporter, out, print_json
+    from .console import LineReporter, out, print_json, stand_ins
 
     supabase_cli.require_engine(engine)
     retries = parse_retries(retries)
@@ -56,6 +56,7 @@ def up(c, env=None, dry_run=False, include_all=False, engine="supatasks", json=F
     result = migrate_up(target, include_all=include_all, dry_run=dry_run, reporter=LineReporter(quiet=json),
                         retries=retries)
     names = [p.migration.filename for p in (result.prepared if dry_run else result.applied)]
+    stand_ins(target)
     if json:
         print_json({"env": target.name, "dry_run": dry_run, "pending" if dry_run else "applied": names})
     elif not result.prepared:
@@ -74,7 +75,7 @@ def status(c, env=None, json=False):
     from ..migrations.up import migration_status
     from ..project import find_project
     from ..target import open_target
-    from .console import err, print_json, table
+    from .console import err, print_json, stand_ins, table
 
     target = open_target(find_project(), env)
     result = migration_status(target)
@@ -83,5 +84,6 @@ def status(c, env=None, json=False):
         return
     table(f"migrations on {target.describe()}", ["version", "name", "state", "applied at"],
           [[r.version, r.name, r.state, r.applied_at] for r in result.rows])
+    stand_ins(target)
     for problem in result.problems:
         err(f"problem: {problem.message}")

@@ -27,7 +27,7 @@ def reset(c, env=None, engine="supatasks", no_cache=False, json=False, yes=False
     from ..reset.reset import is_remote, reset_profile
     from ..server.supabase_cli import require_engine
     from ..target import open_target
-    from .console import LineReporter, err, out, print_json
+    from .console import LineReporter, err, out, print_json, stand_ins
 
     require_engine(engine)
     target = open_target(find_project(), env)
@@ -36,7 +36,9 @@ def reset(c, env=None, engine="supatasks", no_cache=False, json=False, yes=False
                            reporter=LineReporter(quiet=json), say=err if json else out)
     if isinstance(result, str):  # the Supabase CLI's output
         out(result)
-    elif json:
+        return
+    stand_ins(target)
+    if json:
         print_json(result.as_dict())
     else:
         how = "from the cache" if result.cache_hit else "from the migration files"

@@ -39,24 +39,27 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN sha256(convert_to('supatasks supabase_vault stand-in: obfuscation key, not a secret', 'UTF8')
               || int8send(coalesce(key_id, 0)) || coalesce(context, ''::bytea));
 
--- message XOR keystream, the keystream being sha256(key || 'S' || tag || block#).
+-- message XOR keystream, the keystream being sha256(key || 'S' || tag || block#);
+-- set-based, so a long secret costs linear time.
 CREATE FUNCTION vault._supatasks_xor_stream(message bytea, key bytea, tag bytea)
 RETURNS bytea
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = ''
 AS $fn$
 DECLARE
-    stream bytea := ''::bytea;
-    result bytea := message;
-    block int := 0;
-    i int;
+    stream bytea;
+    result bytea;
 BEGIN
-    WHILE length(stream) < length(message) LOOP
-        stream := stream || sha256(key || 'S'::bytea || tag || int4send(block));
-        block := block + 1;
-    END LOOP;
-    FOR i IN 0 .. length(message) - 1 LOOP
-        result := set_byte(result, i, get_byte(message, i) # get_byte(stream, i));
-    END LOOP;
+    IF length(message) = 0 THEN
+        RETURN message;
+    END IF;
+    SELECT string_agg(sha256(key || 'S'::bytea || tag || int4send(block)), ''::bytea ORDER BY block)
+    INTO stream
+    FROM generate_series(0, (length(message) - 1) / 32) AS block;
+    SELECT decode(string_agg(lpad(to_hex(get_byte(message, i) # get_byte(stream, i)), 2, '0'), '' ORDER BY i),
+                  'hex')
+    INTO result
+    FROM generate_series(0, length(message) - 1) AS i;
     RETURN result;
 END
 $fn$;

@@ -1,0 +1,71 @@
+"""What the Supabase CLI accepts, on the local profile (issue #13): a CREATE INDEX CONCURRENTLY inside a larger
+file applies atomically on a local database (plain build inside the file's transaction); remote profiles keep
+refusing the mix. A duplicate version names the file to rename and the command that renames it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from conftest import create_database
+from support import applied_versions, make_project, one_error_line, query, run_supatasks
+
+MIXED = ("CREATE TABLE public.books (id int PRIMARY KEY, title text);\n"
+         "-- build it without blocking writers (on the platform)\n"
+         "CREATE INDEX CONCURRENTLY IF NOT EXISTS books_title ON public.books (title);\n"
+         "CREATE UNIQUE INDEX CONCURRENTLY books_upper ON public.books (upper(title));\n"
+         "DROP INDEX CONCURRENTLY IF EXISTS public.books_title;\n"
+         "CREATE INDEX CONCURRENTLY books_title ON public.books (title);\n"
+         "INSERT INTO public.books VALUES (1, 'Dune');\n")
+
+
+def test_a_concurrent_index_in_a_larger_file_applies_atomically_on_local(tmp_path, pg_server):
+    url = create_database(pg_server)
+    make_project(tmp_path, {"20260101000001_books.sql": MIXED})
+    result = run_supatasks(["db.up"], tmp_path, {"SUPABASE_DB_URL": url})
+    assert result.returncode == 0, result.stderr
+    assert applied_versions(url) == ["20260101000001"]
+    assert query(url, "SELECT indexrelid::regclass::text, indisvalid FROM pg_index "
+                      "WHERE indrelid = 'public.books'::regclass ORDER BY 1") == [
+        ("books_pkey", True), ("books_title", True), ("books_upper", True)]
+    # the history keeps the file's own text, as the CLI records it
+    statements = query(url, "SELECT statements FROM supabase_migrations.schema_migrations")[0][0]
+    assert any("CREATE INDEX CONCURRENTLY IF NOT EXISTS books_title" in s for s in statements)
+
+
+def test_on_local_the_mixed_file_stays_atomic_when_it_fails(tmp_path, pg_server):
+    url = create_database(pg_server)
+    make_project(tmp_path, {"20260101000001_books.sql": MIXED + "INSERT INTO public.books VALUES (1, 'again');\n"})
+    result = run_supatasks(["db.reset"], tmp_path, {"SUPABASE_DB_URL": url})
+    assert result.returncode == 1
+    assert "20260101000001_books.sql:8: ERROR 23505" in one_error_line(result.stderr)
+    assert query(url, "SELECT to_regclass('public.books')") == [(None,)]
+
+
+def test_remote_profiles_still_refuse_the_mix_before_anything_runs(tmp_path, pg_server):
+    url = create_database(pg_server)
+    make_project(tmp_path, {"20260101000001_books.sql": MIXED})
+    (tmp_path / ".env.staging").write_text(f"SUPABASE_DB_URL={url}\n")
+    result = run_supatasks(["db.push", "--env=staging", "--yes", "--skip-lint"], tmp_path)
+    assert result.returncode == 1
+    assert "20260101000001_books.sql:3: CREATE INDEX CONCURRENTLY cannot run inside a transaction" in result.stderr
+    assert query(url, "SELECT to_regclass('public.books')") == [(None,)]
+
+
+def test_a_duplicate_version_names_the_file_and_a_rename_that_works(tmp_path, pg_server):
+    url = create_database(pg_server)
+    make_project(tmp_path, {"20260101000001_a.sql": "CREATE TABLE public.a (id int);\n",
+                            "20260101000001_b.sql": "CREATE TABLE public.b (id int);\n",
+                            "20260101000002_c.sql": "CREATE TABLE public.c (id int);\n"})
+    result = run_supatasks(["db.reset"], tmp_path, {"SUPABASE_DB_URL": url})
+    assert result.returncode == 1
+    line = one_error_line(result.stderr)
+    command = ("git mv supabase/migrations/20260101000001_b.sql supabase/migrations/20260101000003_b.sql")
+    assert f"20260101000001_b.sql: version 20260101000001 is also used by 20260101000001_a.sql" in line
+    assert f"`{command}`" in line  # the next free version: ...02 is taken
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "add", "."], cwd=tmp_path, check=True)
+    subprocess.run(command.split(), cwd=tmp_path, check=True)
+    result = run_supatasks(["db.reset", "--json"], tmp_path, {"SUPABASE_DB_URL": url})
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["migrations"] == 3
