@@ -42,7 +42,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_harness, bench_report, bench_corpus
 
 from bench_harness import REPO, Bench, BenchError, FULL_SIZES, QUICK_SIZES, Results  # noqa: E402
-from bench_report import markdown, text_table  # noqa: E402
+from bench_report import NOTES_MARKER, markdown, text_table  # noqa: E402
+
+
+def with_notes(report: str, path: Path) -> str:
+    """The new report, followed by the notes written by hand at the end of the file it replaces (if any)."""
+    old = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if NOTES_MARKER not in old:
+        return report
+    return report.rstrip("\n") + "\n\n" + NOTES_MARKER + old.split(NOTES_MARKER, 1)[1]
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -116,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         if out_path is None:
             print("bench: --from-json of a --quick run needs --out", file=sys.stderr)
             return 2
-        out_path.write_text(markdown(results, quick))
+        out_path.write_text(with_notes(markdown(results, quick), out_path))
         print(text_table(results))
         log(f"wrote {out_path}")
         return 0
@@ -159,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     out_path = output_path(args)
     print(text_table(results), flush=True)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_text(markdown(results, args.quick))
+    out_path.write_text(with_notes(markdown(results, args.quick), out_path))
     if args.json:
         args.json.write_text(json.dumps(results.as_json(), indent=2))
     log(f"wrote {out_path}")

@@ -3,7 +3,6 @@ terminal table, from the numbers of a run (bench_harness.Results)."""
 
 from __future__ import annotations
 
-import operator
 import statistics
 from dataclasses import dataclass
 
@@ -94,152 +93,10 @@ def ratios(res: Results) -> list[Ratio]:
     return out
 
 
-# What the floor is, and why, for each target a run can miss: docs/benchmarks.md shows the note of every
-# missed target. The profiles quoted were taken on the machine of docs/benchmarks.md (pyinstrument, cProfile
-# and per-step timers around supatasks' functions), with the library as it was at that run.
-
-def _pair(res: Results, a: str, b: str, n: int, combine) -> str:
-    x, y = res.median(a, n), res.median(b, n)
-    return f"{combine(x, y):.2f}" if x and y else "n/a"
-
-
-def _r(res: Results, a: str, b: str, n: int) -> str:
-    return _pair(res, a, b, n, operator.truediv)
-
-
-def _minus(res: Results, a: str, b: str, n: int) -> str:
-    return _pair(res, a, b, n, operator.sub)
-
-
-def _s(res: Results, key: str, n: int, scale: float = 1.0) -> str:
-    value = res.median(key, n)
-    return f"{value * scale:.2f}" if value else "n/a"
-
-
-def _note_up_vs_psql(res: Results, n: int) -> str:
-    hi = max(res.sizes)
-    return f"""\
-**What db.up does beyond the floor.** `psql -1 -f` sends one statement after another and nothing else. db.up
-also starts Python, invoke and psycopg, connects, takes the migration lock and reads the history — all of an
-up-to-date run (row "db.up (N applied: nothing to do)"): {_s(res, "up_noop", n)} s at N={n}; reads, splits and
-classifies every file before the first is applied (so a bad file is refused before anything runs); and writes
-a history row and an audit row per file and commits each file on its own. Its client CPU time is
-{_cpu(res, "up", n)} s against psql's {_cpu(res, "psql", n)} s at N={n}.
-
-**Why that costs little.** psql sends a statement and waits for its result before it sends the next: one round
-trip per statement, 2,860 at N=200 in this corpus, each a wake-up of psql and of the server process (psql
--1 -f of 2,860 `SELECT 1;` alone took 0.50–0.64 s on this machine, measured separately on 2026-11-26).
-supatasks sends up to 20 files before it waits for their results (psycopg's pipeline mode: per file BEGIN, its
-statements, the history and audit INSERTs, COMMIT), so the server goes from one statement to the next without
-waiting for the client, and the client's work overlaps the server's. On this machine the round trips psql
-waits for cost it about as much as supatasks' fixed cost of a run, or more: db.up measured
-{_r(res, "up", "psql", n)} × psql at N={n} and {_r(res, "up", "psql", hi)} × at N={hi}.
-
-**Floor.** The server's work for the corpus plus supatasks' fixed cost ({_s(res, "up_noop", n)} s: Python + invoke
-~0.2 s, psycopg's import ~0.1 s, the same for every supatasks command). At N=10 the fixed cost is nearly all of
-db.up's time ({_s(res, "up", 10)} s against psql's {_s(res, "psql", 10)} s), so the ratio there says little."""
-
-
-def _cpu(res: Results, key: str, n: int) -> str:
-    values = res.cpu.get((key, n))
-    return f"{statistics.median(values):.2f}" if values else "n/a"
-
-
-def _note_up_vs_cli(res: Results, n: int) -> str:
-    hi, lo = max(res.sizes), min(res.sizes)
-    return f"""\
-**Floor.** The server's work. `psql -1 -f` takes {_r(res, "psql", "cli_up", n)} × the CLI's `migration up` at
-N={n} ({_r(res, "psql", "cli_up", hi)} × at N={hi}) and db.up {_r(res, "up", "cli_up", n)} × — both wait for the same
-server work (creating the tables, indexes, functions, triggers and policies), and on this corpus that work is
-most of the CLI's time: the CLI also sends each file as one batch, so its extra cost over the server is little
-more than its start-up (Node wrapper + binary start-up + connection: the whole of its {_s(res, "cli_up", lo)} s at
-N={lo}). For supatasks to take half the CLI's time, the server would have to do the same work in less than half
-the time, whatever the client: at N={n} db.up's time less its fixed cost is {_minus(res, "up", "up_noop", n)} s,
-of which reading and classifying the files is about 0.1 s (measured in-process at N=200) and nearly all the
-rest the server at work — already more than half the CLI's time, {_s(res, "cli_up", n, scale=0.5)} s. 0.5 × is within reach only where the CLI's start-up dominates and supatasks' own
-fixed cost ({_s(res, "up_noop", lo)} s) is smaller: at N={lo} db.up measured {_r(res, "up", "cli_up", lo)} ×."""
-
-
-def _note_warm(res: Results, n: int) -> str:
-    bare = res.startup.get("bare_list")
-    start = f"{statistics.median(bare):.2f}" if bare else "n/a"
-    lo, hi = min(res.sizes), max(res.sizes)
-    cli_lo = res.median("cli_reset", lo)
-    return f"""\
-**What is left.** A warm reset no longer copies anything while the user waits: after every local reset a
-background process prepares a spare copy of the cached database, and the next warm reset ends the target's
-sessions, renames it away and renames the spare into its place (milliseconds, whatever the database's size;
-the background process drops the old one later). Its own work is about 0.05 s in-process; the rest is the
-start-up every supatasks command pays — Python, invoke (a tasks.py that only imports invoke: {start} s) and
-psycopg — plus reading and hashing the files for the cache key and two connections. That start-up is also
-the whole of "db.up (N applied)": {_s(res, "up_noop", n)} s against the warm reset's {_s(res, "reset_warm", n)} s
-at N={n}, {_r(res, "reset_warm", "cli_reset", n)} × the CLI's reset. It does not grow with N
-({_s(res, "reset_warm", lo)} s at N={lo}, {_s(res, "reset_warm", hi)} s at N={hi}).
-
-**Floor.** The start-up: at N={lo} the CLI's reset ({f"{cli_lo:.2f}" if cli_lo else "n/a"} s) is so short that
-0.15 × of it is below the start-up of Python and invoke alone, so the target can only hold from a few dozen
-migrations up. A reset started right after another (row "warm, right after another reset") finds the spare
-still being copied and waits for it behind the reset lock: {_s(res, "reset_warm_busy", n)} s at N={n}, still
-no slower than the copy it replaces."""
-
-
-def _note_cold(res: Results, n: int) -> str:
-    copy = (res.median("reset_cold", n) or 0) - (res.median("reset_nocache", n) or 0)
-    return f"""\
-**What it does.** A cold reset (here: a byte of the seed changed, so the cache key no longer matches) starts
-from the spare of the bootstrap template (renamed into place, no copy), runs every migration and the seed with
-the same runner as db.up, and writes the new cache: a copy of the result (`CREATE DATABASE … STRATEGY
-FILE_COPY`, under a temporary name, renamed once complete). The old cache and the old database are renamed
-away and dropped by the background process, so DROP DATABASE's checkpoint is no longer in the user's wait.
-
-**Floor.** A `--no-cache` reset plus the one copy that makes the next reset warm — {copy:.2f} s at N={n} in
-this run (cold {_s(res, "reset_cold", n)} s against `--no-cache` {_s(res, "reset_nocache", n)} s). Measured
-{_r(res, "reset_cold", "psql_seed", n)} × the psql part of the floor alone at N={n}."""
-
-
-def _note_nocache(res: Results, n: int) -> str:
-    return f"""\
-**Floor.** A `--no-cache` reset does what the floor does (drop and re-create the database, run every migration
-and the seed) plus what every supatasks run does on top: start Python + invoke + psycopg, write one history and
-one audit row per file and commit each file on its own (see db.up vs psql above; the same runner).
-Measured {_r(res, "reset_nocache", "psql_seed", n)} × the psql part alone at N={n}; the database re-creation
-is {_s(res, "recreate", n)} s of the floor's {_s(res, "psql_seed", n)} + {_s(res, "recreate", n)} s. (The psql rows
-spread with the machine's load: as a cross-check, against `psql -1 -f all.sql` without the seed the
-`--no-cache` reset is {_r(res, "reset_nocache", "psql", n)} ×, the cold reset {_r(res, "reset_cold", "psql", n)} ×.)"""
-
-
-# The fixes made for the targets the first full run (2026-11-26 00:40 UTC, 5 repeats) missed; its numbers
-# are quoted as measured then.
-CHANGES = """\
-The first full run missed five targets at N=200: db.up 1.29 × psql (≤ 1.15) and 0.96 × the CLI (≤ 0.5), warm
-reset 0.39 × the CLI's reset (≤ 0.15), cold reset 1.76 × and `--no-cache` 1.28 × the floor (≤ 1.2). Profiles
-(cProfile, pyinstrument, per-step timers, the server's statement log) found, and these changes removed:
-
-- **Round trips.** The runner sent one statement per round trip plus five per file (~3,900 for 2,860
-  statements at N=200; 70–84% of db.up's time was waiting between them). Now consecutive transactional files are sent
-  together in psycopg's pipeline mode, up to 20 per round trip; a failing statement is still named exactly
-  (the first cursor without a result), including when its error comes back while the group is still being
-  sent, and the files before it stay committed (`runner._apply_group`, tests/test_migrations_runner.py).
-- **Classifying statements.** Every statement was tokenized six times and read 48 tokens ahead where two
-  decide; `prepare` took 0.7 s at N=200. Now each statement is classified once, tokens are read lazily and
-  only as far as a rule needs (`statement_kinds`), and the executable list is kept on the prepared migration.
-- **Import cost.** The splitter's largest pattern (62 ms to compile) is compiled on first use.
-- **Copies in the user's wait.** A warm reset copied the cached database (`CREATE DATABASE … TEMPLATE`,
-  0.34–1.0 s at N=200) and dropped the old one (a forced checkpoint, once 1.7 s); a cold reset also copied
-  the bootstrap template and dropped the old cache after the migrations had dirtied every page (once 3.7 s).
-  Now a background process keeps ready spares of the cache and of the bootstrap template (`reset_spare`),
-  a reset renames one into place, and replaced databases are renamed away and dropped in the background;
-  copies that remain use `STRATEGY FILE_COPY` (PostgreSQL 15+), cheaper for these templates with fsync off
-  (tests/test_reset_spare.py)."""
-
-
-FLOOR_NOTES = {
-    "up_vs_psql": _note_up_vs_psql,
-    "up_vs_cli": _note_up_vs_cli,
-    "warm_vs_cli_reset": _note_warm,
-    "cold_vs_floor": _note_cold,
-    "nocache_vs_floor": _note_nocache,
-}
+NOTES_MARKER = ("<!-- Written by hand below this line: scripts/bench.py rewrites everything above it and keeps "
+                "what follows. -->")
+NOTES_POINTER = ("Why each ratio is where it is, what its floor is and what changed to reach it: the notes at the end "
+                 "of docs/benchmarks.md, written by hand for the full run they name (their numbers are that run's).")
 
 
 # (label, numerator key, denominator keys summed) for the per-size ratio table.
@@ -347,24 +204,7 @@ def markdown(res: Results, quick: bool) -> str:
     missed = [r for r in table if r.met is False]
     lines += ["", "## What the floor is, and why", "",
               "Every target was met in this run." if not missed else
-              f"Missed in this run: {', '.join(r.label for r in missed)}.", ""]
-    for r in table:
-        note = FLOOR_NOTES.get(r.key)
-        if note is None and r.met is not False:
-            continue
-        text = note(res, ratio_size(sizes)) if note else "Not analysed yet: profile it (see the notes above)."
-        lines += [f"### {r.label} — {verdict(r).strip('*')}", "", text, ""]
-    lines += ["## What changed since the first full run", "", CHANGES, ""]
-    lines += ["", "## Re-running", "",
-              "```bash",
-              ". .venv/bin/activate",
-              "bash scripts/install-supabase-cli.sh   # the pinned Supabase CLI; without it the CLI rows are n/a",
-              "python scripts/bench.py                 # full run (about 40 minutes here); rewrites docs/benchmarks.md",
-              "python scripts/bench.py --json run.json  # ... and keep the raw numbers",
-              "python scripts/bench.py --from-json run.json  # re-write the Markdown without measuring",
-              "python scripts/bench.py --from-json docs/benchmarks.json  # ... e.g. from the run shown here",
-              "python scripts/bench.py --quick         # smoke run for CI (under two minutes)",
-              "```", ""]
+              f"Missed in this run: {', '.join(r.label for r in missed)}.", "", NOTES_POINTER, ""]
     return "\n".join(lines)
 
 
