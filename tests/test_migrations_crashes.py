@@ -16,20 +16,8 @@ import time
 
 import pytest
 
-from support import (
-    TrialRun,
-    applied_versions,
-    connect,
-    create_database,
-    make_project,
-    migration_lock_holders,
-    rows,
-    run_supatasks,
-    spawn,
-    trials,
-    wait_for_sessions_to_end,
-    wait_until,
-)
+from support import (TrialRun, applied_versions, connect, create_database, make_project, migration_lock_holders,
+                     rows, run_supatasks, spawn, trials, wait_for_sessions_to_end, wait_until)
 from supatasks.checks.snapshot import fingerprint, snapshot
 
 COUNT = 200

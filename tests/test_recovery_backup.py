@@ -8,22 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from support import (
-    REF,
-    SECRET,
-    applied_versions,
-    audit_rows,
-    connect,
-    create_database,
-    exists,
-    fingerprint,
-    make_project,
-    ok,
-    ok_json,
-    profiles_project,
-    run_supatasks,
-    table_contents,
-)
+from support import (REF, SECRET, applied_versions, audit_rows, connect, create_database, exists, fingerprint,
+                     make_project, ok, ok_json, profiles_project, run_supatasks, table_contents)
 
 M = {  # lint-clean (db.push lints first)
     "20260101000001_notes.sql": "CREATE TABLE IF NOT EXISTS public.notes (id bigint PRIMARY KEY, body text);\n"

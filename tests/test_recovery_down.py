@@ -6,20 +6,8 @@ import json
 
 import pytest
 
-from support import (
-    REF,
-    SECRET,
-    applied_versions,
-    audit_rows,
-    connect,
-    exists,
-    make_project,
-    ok,
-    ok_json,
-    profiles_project,
-    run_supatasks,
-    table_contents,
-)
+from support import (REF, SECRET, applied_versions, audit_rows, connect, exists, make_project, ok, ok_json,
+                     profiles_project, run_supatasks, table_contents)
 
 M = {  # lint-clean (db.push lints first): idempotent, row level security on
     "20260101000001_a.sql": "CREATE TABLE IF NOT EXISTS public.a (id bigint PRIMARY KEY);\n"

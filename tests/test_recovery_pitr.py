@@ -11,17 +11,8 @@ from datetime import timedelta
 import pexpect
 import pytest
 
-from support import (
-    REF,
-    SUPATASKS,
-    applied_versions,
-    audit_rows,
-    create_database,
-    free_port,
-    make_project,
-    ok,
-    run_supatasks,
-)
+from support import (REF, SUPATASKS, applied_versions, audit_rows, create_database, free_port, make_project, ok,
+                     run_supatasks)
 
 M = {
     "20260101000001_a.sql": "CREATE TABLE IF NOT EXISTS public.a (id bigint PRIMARY KEY);\n"

@@ -9,20 +9,8 @@ import re
 import pexpect
 import pytest
 
-from support import (
-    REF,
-    SECRET,
-    SUPATASKS,
-    applied_versions,
-    audit_rows,
-    connect,
-    exists,
-    fingerprint,
-    ok,
-    profiles_project,
-    run_supatasks,
-    table_contents,
-)
+from support import (REF, SECRET, SUPATASKS, applied_versions, audit_rows, connect, exists, fingerprint, ok,
+                     profiles_project, run_supatasks, table_contents)
 
 FIRST = {  # pushed as one batch
     "20260101000001_users.sql": "CREATE TABLE IF NOT EXISTS public.people (id bigint PRIMARY KEY, name text);\n"

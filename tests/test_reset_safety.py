@@ -7,19 +7,8 @@ import json
 
 import pytest
 
-from support import (
-    REF,
-    SECRET,
-    applied_versions,
-    audit_rows,
-    bootstrapped_database,
-    connect,
-    create_database,
-    exists,
-    make_project,
-    ok,
-    run_supatasks,
-)
+from support import (REF, SECRET, applied_versions, audit_rows, bootstrapped_database, connect, create_database,
+                     exists, make_project, ok, run_supatasks)
 
 M = {
     "20260101000001_notes.sql": "CREATE TABLE IF NOT EXISTS public.notes (id bigint PRIMARY KEY, body text);\n"

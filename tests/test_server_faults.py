@@ -15,23 +15,8 @@ from collections import Counter
 
 import pytest
 
-from support import (
-    SECRET,
-    TrialRun,
-    applied_versions,
-    apply_audit_counts,
-    blackhole,
-    connect,
-    create_database,
-    free_port,
-    make_project,
-    one_error_line,
-    rows,
-    run_supatasks,
-    spawn,
-    trials,
-    wait_until,
-)
+from support import (SECRET, TrialRun, applied_versions, apply_audit_counts, blackhole, connect, create_database,
+                     free_port, make_project, one_error_line, rows, run_supatasks, spawn, trials, wait_until)
 from supatasks.server.local_server import LocalServer
 
 COUNT = 120

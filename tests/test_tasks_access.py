@@ -14,20 +14,8 @@ from urllib.parse import quote
 import pexpect
 import pytest
 
-from support import (
-    ProcessWatcher,
-    SECRET,
-    SUPATASKS,
-    applied_versions,
-    clean_env,
-    connect,
-    create_database,
-    make_project,
-    one_error_line,
-    rows,
-    run_supatasks,
-    spawn,
-)
+from support import (ProcessWatcher, SECRET, SUPATASKS, applied_versions, clean_env, connect, create_database,
+                     make_project, one_error_line, rows, run_supatasks, spawn)
 from supatasks.checks.snapshot import snapshot
 
 REF = "abcdefghijklmnop"

@@ -1,16 +1,7 @@
 """`db.lint`: the guide's rules and squawk's locking checks over the migration files, as one report.
 
-Configuration lives in `supabase/supatasks.toml` (optional):
-
-    [lint]
-    severity = { ST020 = "error", prefer-bigint-over-int = "off" }
-
-    [[lint.ignore]]
-    file = "supabase/migrations/20260210_api_key_pool.sql"   # a path or glob, relative to the project root
-    rules = ["ST006"]
-    reason = "why it is safe"                                 # required
-
-In a file, a comment suppresses findings of the next statement (or of the statement it sits in):
+Severities and ignore entries come from `supabase/supatasks.toml` (see config.py). In a file, a comment
+suppresses findings of the next statement (or of the statement it sits in):
 
     -- supatasks-lint: ignore ST001 because <reason>
     -- supatasks-lint: ignore-file ST020 because <reason>      (anywhere in the file: the whole file)
