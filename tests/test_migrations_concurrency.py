@@ -18,7 +18,8 @@ from collections import Counter
 import pytest
 
 from support import (TrialRun, applied_versions, apply_audit_counts, connect, create_database, make_project,
-                     migration_lock_holders, one_error_line, rows, run_supatasks, spawn, trials, wait_for_sessions_to_end)
+                     migration_lock_holders, one_error_line, rows, run_supatasks, spawn, trials,
+                     wait_for_sessions_to_end)
 from supatasks.migrations.lock import LOCK_KEY
 
 PROCESSES = 8

@@ -15,8 +15,8 @@ import time
 import psycopg
 import pytest
 
-from support import (BackgroundThread, applied_versions, connect, make_project, one_error_line, rows,
-                     run_supatasks, spawn, wait_until)
+from support import (BackgroundThread, applied_versions, connect, make_project, one_error_line, rows, run_supatasks,
+                     spawn, wait_until)
 
 TABLE = ("CREATE TABLE IF NOT EXISTS public.accounts (id bigint PRIMARY KEY, email text);\n"
          "ALTER TABLE public.accounts ENABLE ROW LEVEL SECURITY;\n"
