@@ -48,7 +48,7 @@ def pending_seeds(conn, files: list[SeedFile]) -> list[SeedFile]:
 
 
 def run_seeds(conn, files: list[SeedFile], audit_ctx: audit.AuditContext | None = None,
-              report=lambda label, seconds: None) -> None:
+              on_seed=lambda label, seconds: None) -> None:
     """Run each seed file in its own transaction together with its seed_files row."""
     from .executor import execute_statements, executable
     from ..sqltext.split import split_statements
@@ -65,4 +65,4 @@ def run_seeds(conn, files: list[SeedFile], audit_ctx: audit.AuditContext | None 
             if audit_ctx is not None:
                 audit.record(conn, audit_ctx, "seed", started_at=started_at, name=seed.label,
                              content_hash=seed.digest)
-        report(seed.label, time.perf_counter() - began)
+        on_seed(seed.label, time.perf_counter() - began)

@@ -129,7 +129,7 @@ def _rebuild(target: Target, maint, scan, seeds, reporter: Reporter, cache: str 
         spare = False
     with target.connect() as conn:
         apply_migrations(conn, prepared, SessionSettings(), reporter)
-        run_seeds(conn, seeds, report=lambda label, s: reporter.note(f"seeded {label} ({s:.2f}s)"))
+        run_seeds(conn, seeds, on_seed=lambda label, s: reporter.note(f"seeded {label} ({s:.2f}s)"))
     if cache is not None:
         for old in admin.databases_with_comment(maint, _cache_comment(name)):
             spares.retire(maint, old)

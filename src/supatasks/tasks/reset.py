@@ -64,7 +64,7 @@ def seed(c, env=None, json=False, yes=False, confirm=None):
                   + (", ".join(f.label for f in files) or "none"), Consent(yes, confirm), say=err if json else out)
     with target.connect() as conn:
         run_seeds(conn, files, audit.AuditContext(target.name, project.root),
-                  report=lambda label, s: None if json else out(f"  seeded {label} ({s:.2f}s)"))
+                  on_seed=lambda label, s: None if json else out(f"  seeded {label} ({s:.2f}s)"))
     if json:
         print_json({"env": target.name, "seeded": [f.label for f in files]})
     elif not files:
