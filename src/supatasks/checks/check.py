@@ -20,11 +20,11 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from ..server import database_admin as admin
-from ..migrations import history
 from ..errors import Refused, SupatasksError
+from ..migrations import history
 from ..migrations.files import decode_sql, down_file_for, read_file_bytes, require_no_duplicates, scan_migrations
 from ..project import Project
+from ..server import database_admin as admin
 from .snapshot import EXCLUDED_SCHEMAS, diff, fingerprint, snapshot
 
 SCRATCH_PREFIX = "supatasks_check_"
@@ -159,8 +159,8 @@ def run_check(project: Project, *, keep: bool = False, on_migration=lambda m: No
               say=lambda message: None) -> CheckReport:
     """Check every migration and seed on a scratch database of the local server; it is dropped afterwards
     unless `keep`."""
-    from ..reset.reset import ensure_base_template, maintenance_database
     from ..migrations.seeds import seed_files
+    from ..reset.reset import ensure_base_template, maintenance_database
     from ..target import open_target
 
     began = time.perf_counter()
@@ -248,8 +248,8 @@ def _loopback(host: str) -> bool:
 # -- migrations -------------------------------------------------------------------------------------------
 
 def _check_migrations(project: Project, conn, migrations, report: CheckReport, on_migration, allowances) -> None:
-    from ..migrations.runner import apply_migrations, prepare
     from ..migrations.executor import SessionSettings
+    from ..migrations.runner import apply_migrations, prepare
 
     history.ensure_history(conn)
     before = snapshot(conn)
@@ -318,11 +318,10 @@ def _round_trip(project: Project, conn, prepared, down_path, before: dict, after
     """up → down → up: the down must restore `before`, the second up must reproduce `after`."""
     import psycopg
 
-    from ..migrations.runner import apply_one
-
     from ..migrations.executor import SessionSettings, executable, execute_statements
-    from ..sqltext.split import split_statements
+    from ..migrations.runner import apply_one
     from ..sqltext.kinds import non_transactional
+    from ..sqltext.split import split_statements
 
     down_label = project.relative(down_path)
     result = {"ok": False, "error": None, "not_undone": [], "not_reproduced": [],

@@ -19,7 +19,6 @@ from ..errors import ConfigError
 from ..project import Project, read_toml
 from .rules import SEVERITIES, UNSUPPRESSIBLE, Finding, finding, known_rule
 
-
 CONFIG_NAME = "supatasks.toml"
 
 

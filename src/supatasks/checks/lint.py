@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import MigrationFileError
-from .config import LintConfig, has_reason, load_config
-from .rules import ERROR, RULES, SQUAWK_EXCLUDED, UNSUPPRESSIBLE, WARNING, Finding, Hit, finding, known_rule
 from ..migrations.files import DOWN_SUFFIX, decode_sql, down_file_for, read_file_bytes, scan_migrations
 from ..project import Project
+from .config import LintConfig, has_reason, load_config
+from .rules import ERROR, RULES, SQUAWK_EXCLUDED, UNSUPPRESSIBLE, WARNING, Finding, Hit, finding, known_rule
+
 REPORT_VERSION = 1
 DEFAULT_EXPOSED_SCHEMAS = ["public", "graphql_public"]
 SUPPRESSION = re.compile(r"--\s*supatasks-lint\s*:\s*(?P<body>.*?)\s*$")
@@ -133,9 +134,9 @@ class FileResult:
 
 def lint_migration(label: str, text: str, exposed: list[str]) -> FileResult:
     """Every rule that reads one migration's SQL."""
-    from .rules import idempotency_hits, logical_change_hits, parse_units, rls_hits
-    from ..sqltext.split import split_statements
     from ..sqltext.kinds import non_transactional, transaction_control
+    from ..sqltext.split import split_statements
+    from .rules import idempotency_hits, logical_change_hits, parse_units, rls_hits
 
     statements = [s for s in split_statements(text) if s.has_code]
     spans = [_span(s) for s in statements]
@@ -181,8 +182,8 @@ def _head(text: str) -> str:
 
 def lint_down_file(label: str, text: str) -> list[Finding]:
     """Down files: they must parse (the rest of the rules are about migrations)."""
-    from .rules import parse_units
     from ..sqltext.split import split_statements
+    from .rules import parse_units
 
     findings = []
     for index, stmt in enumerate(s for s in split_statements(text) if s.has_code):

@@ -6,14 +6,14 @@ from pathlib import Path
 
 from .. import audit
 from ..errors import MigrationFileError
-from .files import decode_sql, read_file_bytes, sha256_hex
 from ..target import Target
+from .files import decode_sql, read_file_bytes, sha256_hex
 
 
 def execute_file(target: Target, path: Path, batch: audit.AuditContext | None = None) -> int:
     """Returns the number of statements run. Nothing stays applied if any statement fails."""
-    from .executor import execute_statements, executable
     from ..sqltext.split import split_statements
+    from .executor import executable, execute_statements
 
     if not path.is_file():
         raise MigrationFileError(f"{path}: no such file")

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import Refused
-from .files import DOWN_SUFFIX, scan_migrations
 from ..project import Project
+from .files import DOWN_SUFFIX, scan_migrations
 
 
 @dataclass(frozen=True)

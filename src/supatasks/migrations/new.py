@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..errors import MigrationFileError
-from .files import DOWN_SUFFIX
 from ..project import Project
+from .files import DOWN_SUFFIX
 
 VALID_NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 

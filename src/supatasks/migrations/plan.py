@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import Refused
-from .history import HistoryRow
-from .files import MigrationFile, Scan
 from ..project import Project
+from .files import MigrationFile, Scan
+from .history import HistoryRow
 
 APPLIED, PENDING, MISSING, DRIFTED = "applied", "pending", "applied-but-file-missing", "drifted"
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .. import audit
-from . import history
-from .up import plan_up, session_settings
-from .plan import Plan
 from ..reporter import Reporter
+from ..target import Target
+from . import history
+from .plan import Plan
 from .runner import PreparedMigration, apply_migrations
 from .seeds import SeedFile, pending_seeds, run_seeds, seed_files
-from ..target import Target
+from .up import plan_up, session_settings
 
 
 @dataclass

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from .. import audit
-from . import history
 from ..errors import ConfigError
-from .files import scan_migrations
 from ..target import Target
+from . import history
+from .files import scan_migrations
 
 STATUSES = ("applied", "reverted")
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import audit
+from ..project import Project
 from . import history
 from .files import decode_sql, read_file_bytes, sha256_hex
-from ..project import Project
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,8 @@ def pending_seeds(conn, files: list[SeedFile]) -> list[SeedFile]:
 def run_seeds(conn, files: list[SeedFile], audit_ctx: audit.AuditContext | None = None,
               on_seed=lambda label, seconds: None) -> None:
     """Run each seed file in its own transaction together with its seed_files row."""
-    from .executor import execute_statements, executable
     from ..sqltext.split import split_statements
+    from .executor import executable, execute_statements
 
     parsed = [(f, executable(split_statements(decode_sql(f.path, f.data)))) for f in files]
     history.ensure_seed_table(conn)

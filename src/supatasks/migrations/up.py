@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .. import audit
+from ..reporter import Reporter
+from ..target import Target
 from . import history
+from .executor import SessionSettings
 from .files import Problem, require_no_duplicates, scan_migrations
 from .plan import Plan, StatusRow, build_plan, status_rows
-from ..reporter import Reporter
 from .runner import PreparedMigration, apply_migrations, prepare
-from .executor import SessionSettings
-from ..target import Target
 
 
 @dataclass

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import audit, programs
-from ..server import pg_tools
 from ..errors import ConfigError, Refused, SupatasksError
 from ..project import Project
+from ..server import pg_tools
 from ..target import Target
 
 BACKUP_SUFFIX = ".dump"

@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import audit
-from ..migrations import history
 from ..errors import ConfigError, MigrationFileError, Refused, SupatasksError
+from ..migrations import history
+from ..migrations.executor import execute_statements
 from ..migrations.files import DOWN_SUFFIX, MigrationFile, down_file_for, scan_migrations
 from ..migrations.lock import migration_lock
+from ..migrations.runner import PreparedMigration, prepare
 from ..project import Project
 from ..reporter import Reporter
-from ..migrations.runner import PreparedMigration, prepare
-from ..migrations.executor import execute_statements
 from ..target import Target
 
 PITR_HINT = "recover with point-in-time recovery instead: inv db.pitr --env={env}"
@@ -197,8 +197,8 @@ class DownFailed(SupatasksError):
 def run_down(plan: DownPlan, reporter: Reporter | None = None, batch: audit.AuditContext | None = None,
              details: dict | None = None) -> DownResult:
     """Run a confirmed plan. Under the lock the history is re-read: if it changed, nothing runs."""
-    from ..migrations.up import session_settings
     from ..migrations.executor import session_limits
+    from ..migrations.up import session_settings
 
     reporter = reporter or Reporter()
     target = plan.target

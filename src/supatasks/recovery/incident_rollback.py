@@ -10,10 +10,10 @@ from typing import Callable
 from .. import audit
 from ..errors import Refused, SupatasksError
 from ..migrations import history
+from ..reporter import Reporter
 from ..target import Target
 from .backup import require_backup
 from .batches import applied_batches, propose_versions
-from ..reporter import Reporter
 from .down import PITR_HINT, DownFailed, DownPlan, DownResult, DownStep, plan_versions, run_down
 from .incident import REFUSED, IncidentRecord, Unrecorded, incidents_dir, interruption, stamp
 

@@ -7,15 +7,15 @@ import time
 from dataclasses import dataclass
 
 from .. import audit
-from ..server import database_admin as admin
-from . import spares
-from ..migrations.files import require_no_duplicates, scan_migrations
-from .lock import RESET_LOCK_KEY, held
-from ..migrations.runner import apply_migrations, prepare
-from ..reporter import Reporter
 from ..migrations.executor import SessionSettings
+from ..migrations.files import require_no_duplicates, scan_migrations
+from ..migrations.runner import apply_migrations, prepare
 from ..migrations.seeds import run_seeds, seed_files
+from ..reporter import Reporter
+from ..server import database_admin as admin
 from ..target import Target
+from . import spares
+from .lock import RESET_LOCK_KEY, held
 
 BASE_PREFIX = "supatasks_base_"
 CACHE_PREFIX = "supatasks_cache_"
@@ -236,8 +236,8 @@ def reset_schemas(target: Target, reporter: Reporter | None = None) -> ResetResu
     When every migration can run in a transaction, wipe + migrate + seed are ONE transaction: a failure leaves
     the database exactly as it was."""
     from ..migrations import history
-    from ..migrations.up import session_settings
     from ..migrations.lock import migration_lock
+    from ..migrations.up import session_settings
 
     reporter = reporter or Reporter()
     began, started_at = time.perf_counter(), audit.utcnow()

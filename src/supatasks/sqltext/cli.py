@@ -15,7 +15,6 @@ import re
 
 from .lexing import JS_WHITESPACE, JS_WS_SET
 
-
 # Anywhere in the file, these make the CLI's tokenizer behave differently from PostgreSQL's.
 CLI_ATOMIC_WORD = re.compile(r"[Aa][Tt][Oo][Mm][Ii\u0131][Cc]")
 

@@ -9,14 +9,7 @@ from __future__ import annotations
 
 from itertools import islice
 
-from .lexing import (
-    DOLLAR_DELIMITER,
-    PG_IDENT_START,
-    lstrip_index,
-    skip_comments_and_space,
-    skip_e_string,
-    skip_quoted,
-)
+from .lexing import DOLLAR_DELIMITER, PG_IDENT_START, lstrip_index, skip_comments_and_space, skip_e_string, skip_quoted
 
 __all__ = ["leading_keywords", "transaction_control", "non_transactional", "concurrent_index_name"]
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import re
 
-
-
 # Characters JavaScript's trim() and the `\s` class (with the u flag) treat as white space.
 JS_WHITESPACE = (
     "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"

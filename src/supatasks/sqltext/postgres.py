@@ -12,8 +12,17 @@ import functools
 import re
 
 from .cli import CLI_ATOMIC_WORD, CLI_TAG_OPENS
-from .lexing import DOLLAR_DELIMITER, NEWLINE, QUOTE_CONTINUE, is_pg_ident_char, leading_words, pg_block_comment_end, skip_e_string, skip_leading, skip_quoted
-
+from .lexing import (
+    DOLLAR_DELIMITER,
+    NEWLINE,
+    QUOTE_CONTINUE,
+    is_pg_ident_char,
+    leading_words,
+    pg_block_comment_end,
+    skip_e_string,
+    skip_leading,
+    skip_quoted,
+)
 
 # A run of text that cannot end a statement and leaves the parenthesis depth unchanged:
 # anything but quotes, `$`, `;`, backslash, comment starts and parentheses, plus whole quoted

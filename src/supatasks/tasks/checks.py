@@ -154,8 +154,8 @@ def diff(c, env=None, against=None, json=False, schema=None):
     """Schema differences between two profiles (e.g. --env=staging --against=production). Exit 1 if any."""
     from invoke import Exit
 
-    from ..errors import ConfigError
     from ..checks.inspect import schema_diff
+    from ..errors import ConfigError
     from ..project import find_project
     from ..target import open_target
     from .console import out, print_json, table

@@ -8,6 +8,7 @@ import sys
 
 from invoke import Exit, task
 
+
 def db_task(*args, **kwargs):
     """Like invoke.task, but domain errors print one line (no traceback) and exit non-zero."""
 

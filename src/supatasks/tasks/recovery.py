@@ -126,8 +126,8 @@ def backup(c, env=None, output=None, exclude_schema=None, json=False):
     """Logical backup of a profile's database with pg_dump (custom format), recorded in the audit log."""
     from pathlib import Path
 
-    from ..recovery.backup import take_backup
     from ..project import find_project
+    from ..recovery.backup import take_backup
     from ..target import open_target
     from .console import out, print_json
 
@@ -154,9 +154,9 @@ def restore(c, file, env=None, yes=False, confirm=None, no_owner=False, no_backu
     """Restore a backup into a profile's database (pg_restore --clean --if-exists, one transaction)."""
     from pathlib import Path
 
-    from ..recovery.backup import archive_info, restore_backup
     from ..confirmation import Consent, confirm_write
     from ..project import find_project
+    from ..recovery.backup import archive_info, restore_backup
     from ..target import open_target
     from .console import err, out, print_json
 
@@ -196,8 +196,8 @@ def restore(c, file, env=None, yes=False, confirm=None, no_owner=False, no_backu
 def pitr(c, env=None, version=None, batch=None, margin=None, at=None, print_=False, new_env=None, new=False,
          record=None):
     """Point-in-time recovery as a guided checklist: restore point, dashboard links, each step recorded."""
-    from ..recovery import pitr as flow
     from ..project import find_project
+    from ..recovery import pitr as flow
     from ..target import open_target
     from .console import out, table
 

@@ -9,9 +9,9 @@ from .help import CONFIRM_HELP, ENV_HELP, YES_HELP
 @db_task(help={"env": ENV_HELP})
 def psql(c, env=None):
     """Open an interactive psql on a profile (password via the environment, never the command line)."""
-    from ..server import pg_tools
     from .. import programs
     from ..project import find_project
+    from ..server import pg_tools
     from ..target import open_target
 
     target = open_target(find_project(), env)
@@ -28,8 +28,8 @@ def exec(c, file, env=None, yes=False, confirm=None):
     from pathlib import Path
 
     from ..confirmation import Consent, confirm_write
-    from ..project import find_project
     from ..migrations.exec import execute_file
+    from ..project import find_project
     from ..target import open_target
     from .console import out
 
@@ -43,8 +43,8 @@ def exec(c, file, env=None, yes=False, confirm=None):
 @db_task(help={"env": ENV_HELP})
 def reload_schema(c, env=None):
     """Tell PostgREST to reload its schema cache (NOTIFY pgrst, 'reload schema')."""
-    from ..project import find_project
     from ..migrations.exec import reload_schema as notify
+    from ..project import find_project
     from ..target import open_target
     from .console import out
 
