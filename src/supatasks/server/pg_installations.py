@@ -30,7 +30,7 @@ from ..errors import ConfigError
 CONTROL_PATH_SINCE = 18
 #: Real extensions the private tree leaves out, so the stand-in serves instead (see the module text).
 PREFER_STAND_IN = ("pg_cron",)
-STAND_IN_DIR = Path(__file__).resolve().parent / "sql" / "extensions" / "extension"
+STAND_IN_DIR = Path(__file__).resolve().parents[1] / "sql" / "extensions" / "extension"
 
 
 @dataclass(frozen=True)
