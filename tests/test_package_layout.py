@@ -105,3 +105,10 @@ def test_the_task_namespace_loads_without_the_library():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert int(result.stdout) == 24  # every db.* task, registered by name in tasks/__init__.py
+
+
+def test_the_files_shipped_with_the_package_are_found_from_the_subpackages():
+    from supatasks.server import bootstrap, pg_installations
+
+    assert (bootstrap.SQL_DIR / "bootstrap.sql").is_file()
+    assert any(pg_installations.STAND_IN_DIR.glob("*.control"))
