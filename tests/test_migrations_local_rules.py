@@ -69,3 +69,20 @@ def test_a_duplicate_version_names_the_file_and_a_rename_that_works(tmp_path, pg
     result = run_supatasks(["db.reset", "--json"], tmp_path, {"SUPABASE_DB_URL": url})
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["migrations"] == 3
+
+
+def test_a_files_session_settings_do_not_reach_the_next_file(tmp_path, pg_server):
+    """As with the Supabase CLI: a dump's `set_config('search_path', '', false)` or a `SET` in one file does
+    not change how the next file runs (checked against the real CLI 2.117.0 by hand: same result)."""
+    url = create_database(pg_server)
+    make_project(tmp_path, {
+        "20260101000001_a.sql": "SELECT pg_catalog.set_config('search_path', '', false);\n"
+                                "CREATE TABLE public.a (id int);\n",
+        "20260101000002_b.sql": "CREATE TABLE b (id int);\nSET statement_timeout = '123s';\n",
+        "20260101000003_c.sql": "CREATE TABLE c (v text DEFAULT current_setting('statement_timeout'));\n"
+                                "INSERT INTO c DEFAULT VALUES;\n"})
+    result = run_supatasks(["db.up"], tmp_path, {"SUPABASE_DB_URL": url})
+    assert result.returncode == 0, result.stderr
+    assert query(url, "SELECT relnamespace::regnamespace::text FROM pg_class WHERE relname IN ('b', 'c')") == [
+        ("public",), ("public",)]
+    assert query(url, "SELECT v FROM public.c") == [("0",)]

@@ -111,7 +111,7 @@ def apply_migrations(conn, prepared: list[PreparedMigration], settings: SessionS
     """
     reporter = reporter or Reporter()
     done: list[PreparedMigration] = []
-    _watch_client(conn)
+    after_file = _after_file(conn, _watch_client(conn))
     with migration_lock(conn, settings.lock_wait, reporter.note), Watchdog(conn) as watchdog:
         history.ensure_history(conn)
         if audit_ctx is not None:
@@ -121,12 +121,14 @@ def apply_migrations(conn, prepared: list[PreparedMigration], settings: SessionS
         while len(done) < len(todo):
             group = _next_group(conn, todo, len(done))
             if group[0].transactional and conn.info.transaction_status == IDLE:
-                done += _apply_group(conn, group, settings, audit_ctx, reporter, watchdog)
+                done += _apply_group(conn, group, settings, audit_ctx, reporter, watchdog, after_file)
                 continue
             item = group[0]
             reporter.started(item)
             began = time.perf_counter()
             _apply_with_retries(conn, item, settings, audit_ctx, reporter, watchdog=watchdog)
+            for sql in after_file:
+                conn.execute(sql)
             reporter.finished(item, time.perf_counter() - began)
             done.append(item)
     return done
@@ -153,7 +155,7 @@ def _next_group(conn, todo: list[PreparedMigration], start: int) -> list[Prepare
 
 def _apply_group(conn, group: list[PreparedMigration], settings: SessionSettings,
                  audit_ctx: audit.AuditContext | None, reporter: Reporter,
-                 watchdog: Watchdog) -> list[PreparedMigration]:
+                 watchdog: Watchdog, after_file: list[str]) -> list[PreparedMigration]:
     """Send each file of `group` as BEGIN, its statements, its history (and audit) row, COMMIT — all in one
     pipeline, then wait once. A failure stops the server at that file (what follows is skipped until the
     sync), so the files before it stay committed and the file itself is rolled back, as one by one.
@@ -171,7 +173,7 @@ def _apply_group(conn, group: list[PreparedMigration], settings: SessionSettings
             try:
                 for item in group:
                     sent.append(_SentFile(item))
-                    _send_file(conn, sent[-1], settings, audit_ctx, watchdog)
+                    _send_file(conn, sent[-1], settings, audit_ctx, watchdog, after_file)
                 sync(conn, pipeline, watchdog)
             except psycopg.Error as exc:  # raised by the sync, or already while sending
                 failure = exc
@@ -241,7 +243,7 @@ class _SentFile:
 
 
 def _send_file(conn, sent: _SentFile, settings: SessionSettings, audit_ctx: audit.AuditContext | None,
-               watchdog: Watchdog) -> None:
+               watchdog: Watchdog, after_file: list[str]) -> None:
     """Queue one file in the pipeline. Each statement is pushed out to the server before the next is queued
     (`flush`): what is still on the client at a sync is then only the sync itself (see watchdog.py)."""
     item = sent.item
@@ -258,6 +260,8 @@ def _send_file(conn, sent: _SentFile, settings: SessionSettings, audit_ctx: audi
                      name=item.migration.name, content_hash=item.content_hash)
     sent.timing = conn.execute("SELECT extract(epoch FROM clock_timestamp() - now())::float8")
     sent.commit = conn.execute("COMMIT")
+    for sql in after_file:
+        conn.execute(sql)
     flush_sent(conn, watchdog)
 
 
@@ -273,18 +277,28 @@ def _group_failure(conn, exc, failed: _SentFile | None):
     return statement_failure(conn, exc, failed.item.label, stmt, None)
 
 
-def _watch_client(conn) -> None:
+def _after_file(conn, watching: bool) -> list[str]:
+    """What runs after each file: its session settings (a dump's `set_config('search_path', '', false)`, a
+    `SET statement_timeout`) must not reach the next file — the Supabase CLI isolates files so too — and then
+    supatasks' own session setting again."""
+    if conn.info.transaction_status != IDLE:
+        return []  # inside a caller's transaction (atomic remote reset): its files share that session on purpose
+    return ["RESET ALL"] + (["SET client_connection_check_interval = '1s'"] if watching else [])
+
+
+def _watch_client(conn) -> bool:
     """Have the server notice a vanished client (kill -9, a dropped network) within a second and roll the
     migration back, instead of first finishing the statement it runs (holding its locks and the migration
     lock meanwhile). PostgreSQL 14+; elsewhere the setting does not exist and nothing changes."""
     import psycopg
 
     if conn.info.server_version < 140000:
-        return
+        return False
     try:
         conn.execute("SET client_connection_check_interval = '1s'")
+        return True
     except psycopg.Error:  # e.g. a server platform that cannot check (it accepts only 0 there)
-        pass
+        return False
 
 
 def _apply_with_retries(conn, item: PreparedMigration, settings: SessionSettings,
