@@ -27,8 +27,12 @@ local profile (supatasks' embedded server, no SUPABASE_DB_URL):
   port: the copies find that one server running.  Each reset recreates the `postgres` database from the
   bootstrap template, as always; `--no-cache` only skips storing a template of the result (the first
   reset of a project has no cache to hit anyway);
+- before each reset the harness waits (at most 30 s) until the background process supatasks starts after
+  a reset has finished: back-to-back resets of different projects on one server are not what a user does,
+  and they race in supatasks (42P04 on `supatasks_spare_base_*`, both making the same spare);
 - what a database reset cannot undo is cluster-wide: roles, their settings and memberships.  After each
-  project the harness compares those with the fresh server's; when a project changed them (or timed out),
+  project the harness compares those with the fresh server's right after its bootstrap (an empty project's
+  reset, run when the server starts); when a project changed them (or timed out),
   the server is stopped and its data folder deleted, so the next project gets a brand-new one.  The
   same happens when `[db] major_version` differs from the previous project's: supatasks runs that
   version's PostgreSQL where one is installed (e.g. Debian's 15), the wheel's otherwise, and so does
@@ -66,7 +70,7 @@ CLUSTER_STATE = """
     SELECT coalesce(string_agg(x, ',' ORDER BY x), '') FROM (
       SELECT format('%s:%s%s%s%s', rolname, rolsuper, rolinherit, rolcanlogin, rolbypassrls) AS x FROM pg_roles
       UNION ALL SELECT format('%s>%s', roleid::regrole, member::regrole) FROM pg_auth_members
-      UNION ALL SELECT format('%s@%s=%s', setrole, setdatabase, setconfig) FROM pg_db_role_setting
+      UNION ALL SELECT format('%s=%s', setrole, setconfig) FROM pg_db_role_setting WHERE setdatabase = 0
       UNION ALL SELECT 'tablespace ' || spcname FROM pg_tablespace) s
 """
 
@@ -122,8 +126,8 @@ class Harness:
         self.supatasks = program("supatasks") or sys.exit("compat: the supatasks command is not installed")
         self.env = {k: v for k, v in os.environ.items() if k not in DROPPED_ENV}
         self.env["SUPATASKS_LOCAL_PORT"] = str(self.port)
-        self.baseline: str | None = None        # roles etc. of a fresh server
-        self.major: object = None               # [db] major_version of the project that started it
+        self.baseline: str | None = None        # roles etc. of a fresh, bootstrapped server
+        self.major: object = None               # [db] major_version of the running server
         self.control = self.work / "control"    # a minimal project from which `db.stop` reaches the server
         (self.control / "supabase").mkdir(parents=True)
         self.set_control_major(None)
@@ -143,6 +147,33 @@ class Harness:
                 return conn.execute(CLUSTER_STATE).fetchone()[0]
         except psycopg.Error:
             return None
+
+    def fresh_server(self) -> None:
+        """Start the server (outside any timed run) and build its bootstrap with an empty project, then
+        remember the cluster-wide state that every project must leave as it found it."""
+        self.run([self.supatasks, "db.start"], self.control)
+        self.run([self.supatasks, "db.reset", "--no-cache"], self.control)
+        self.baseline = self.cluster_state()
+
+    def settle(self, bound: float = 30) -> None:
+        """Wait (bounded) until supatasks' background process of the previous reset has finished and no
+        other session is on the server, as it would have before a user's next reset."""
+        from supatasks.reset_spare import children_running
+
+        deadline = time.monotonic() + bound
+        while time.monotonic() < deadline:
+            if children_running("127.0.0.1", self.port):
+                time.sleep(0.2)
+                continue
+            try:
+                with self.connect("template1") as conn:
+                    busy = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE backend_type = "
+                                        "'client backend' AND pid <> pg_backend_pid()").fetchone()[0]
+            except psycopg.Error:
+                return
+            if not busy:
+                return
+            time.sleep(0.2)
 
     def set_control_major(self, major) -> None:
         """The control project asks for the same PostgreSQL as the project being run."""
@@ -197,10 +228,9 @@ class Harness:
         if major != self.major:
             self.stop_server(forget=True)           # supatasks picks the server by [db] major_version
             self.set_control_major(major)
-        # Start the server outside the timed run (a no-op when it is already running).
-        self.run([self.supatasks, "db.start"], copy)
         if self.baseline is None:
-            self.baseline = self.cluster_state()
+            self.fresh_server()
+        self.settle()
         rc, out, err, seconds = self.run([self.supatasks, "db.reset", "--json", "--no-cache"], copy)
         row["seconds"] = round(seconds, 2)
         if rc == 0:
@@ -212,8 +242,8 @@ class Harness:
         if rc is None or self.cluster_state() != self.baseline:
             self.stop_server(forget=True)           # the next run gets a fresh server
         if self.cli:
-            self.run([self.supatasks, "db.start"], self.control)
-            self.baseline = self.baseline or self.cluster_state()
+            if self.baseline is None:
+                self.fresh_server()
             try:
                 row["cli"] = self.with_cli(copy, row)
             except psycopg.Error as exc:            # e.g. the server went away

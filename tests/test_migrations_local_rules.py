@@ -86,3 +86,20 @@ def test_a_files_session_settings_do_not_reach_the_next_file(tmp_path, pg_server
     assert query(url, "SELECT relnamespace::regnamespace::text FROM pg_class WHERE relname IN ('b', 'c')") == [
         ("public",), ("public",)]
     assert query(url, "SELECT v FROM public.c") == [("0",)]
+
+
+def test_a_pinned_extension_version_installs_the_local_servers_version_on_local(tmp_path, pg_server):
+    """`supabase db dump` pins the hosted versions (`VERSION '0.8.0'`); the local database has its own."""
+    url = create_database(pg_server)
+    pinned = ('CREATE EXTENSION IF NOT EXISTS "vector" WITH SCHEMA "extensions" VERSION \'0.0.1\';\n'
+              "CREATE TABLE public.docs (id int, embedding extensions.vector(3));\n")
+    make_project(tmp_path, {"20260101000001_remote_schema.sql": pinned})
+    result = run_supatasks(["db.up"], tmp_path, {"SUPABASE_DB_URL": url})
+    assert result.returncode == 0, result.stderr
+    installed = query(url, "SELECT extversion FROM pg_extension WHERE extname = 'vector'")[0][0]
+    assert installed == query(url, "SELECT default_version FROM pg_available_extensions WHERE name = 'vector'")[0][0]
+    # on a remote profile the pin stays: the server says what it lacks
+    remote = create_database(pg_server)
+    (tmp_path / ".env.staging").write_text(f"SUPABASE_DB_URL={remote}\n")
+    pushed = run_supatasks(["db.push", "--env=staging", "--yes", "--skip-lint"], tmp_path)
+    assert pushed.returncode == 1 and "ERROR 22023" in one_error_line(pushed.stderr)

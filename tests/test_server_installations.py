@@ -149,3 +149,23 @@ def test_the_stand_ins_line_names_each_with_what_it_does(db_url):
     assert {"pgcrypto", "uuid-ossp", "supabase_vault", "pg_graphql", "pgmq"} <= set(found)
     assert "not for production" not in line and "pg_net: requests are recorded" in line
     assert "vector" not in found  # real extensions are not named
+
+
+@pytest.mark.skipif(not (PG15_BIN / "postgres").exists(), reason="Debian's PostgreSQL 15 is not installed")
+def test_the_version_gives_way_to_a_server_that_has_the_extensions_the_migrations_create(tmp_path):
+    """Debian packages pgvector apart from PostgreSQL: a project on 15 that creates `vector` runs on the wheel
+    (which has it) when the installed 15 lacks it, saying why; one that creates postgis stays on 15."""
+    from supatasks.server.pg_installations import offered
+
+    vector_project = make_project(tmp_path / "v", {"20260101000001_v.sql": 'create extension if not exists "vector" '
+                                                  "with schema extensions;\n"}, config=config(15))
+    postgis_project = make_project(tmp_path / "g", {"20260101000001_g.sql": "CREATE EXTENSION postgis;\n"},
+                                   config=config(15))
+    chosen = choose(Project(vector_project), None, vector_project / ".supatasks")
+    if "vector" in offered(PG15_BIN):
+        assert chosen.major == 15
+    else:
+        assert chosen.source.startswith(WHEEL) and "lacks vector" in chosen.source
+        assert chosen.data_folder == "pgdata"
+    if "postgis" in offered(PG15_BIN):
+        assert choose(Project(postgis_project), None, postgis_project / ".supatasks").major == 15

