@@ -334,25 +334,30 @@ def _round_trip(project: Project, conn, prepared, down_path, before: dict, after
         return result
     in_transaction = prepared.transactional and not any(non_transactional(s.text) for s in statements)
 
-    def down_then_up() -> None:
+    def succeeded(what: str, step) -> bool:
         try:
-            if in_transaction:
-                with conn.transaction():
-                    execute_statements(conn, down_label, statements)
-                    history.remove(conn, prepared.migration.version)
-            else:
+            step()
+        except SupatasksError as exc:
+            result["error"] = f"{what} failed: {exc}"
+            return False
+        return True
+
+    def down() -> None:
+        if in_transaction:
+            with conn.transaction():
                 execute_statements(conn, down_label, statements)
                 history.remove(conn, prepared.migration.version)
-        except SupatasksError as exc:
-            result["error"] = f"down file failed: {exc}"
+        else:
+            execute_statements(conn, down_label, statements)
+            history.remove(conn, prepared.migration.version)
+
+    def down_then_up() -> None:
+        if not succeeded("down file", down):
             return
         undone = snapshot(conn)
         result["fingerprints"]["after_down"] = fingerprint(undone)
         result["not_undone"] = diff(before, undone)
-        try:
-            apply_one(conn, prepared, SessionSettings())
-        except SupatasksError as exc:
-            result["error"] = f"up after down failed: {exc}"
+        if not succeeded("up after down", lambda: apply_one(conn, prepared, SessionSettings())):
             return
         redone = snapshot(conn)
         result["fingerprints"]["after_second_up"] = fingerprint(redone)
