@@ -120,37 +120,31 @@ def spawn(root, args):
     return pexpect.spawn(SUPATASKS, args, cwd=str(root), env=env, encoding="utf-8", timeout=60)
 
 
+def answered(root, args, prompt: str, reply: str) -> tuple[int, str]:
+    """Run `args` on a terminal, answer `prompt` with `reply`: the exit status and what followed the answer."""
+    child = spawn(root, args)
+    child.expect(prompt)
+    child.sendline(reply)
+    child.expect(pexpect.EOF)
+    output = child.before
+    child.close()
+    return child.exitstatus, output
+
+
 def test_interactive_staging_no_changes_nothing_yes_applies(three):
     root, urls = three
-    child = spawn(root, ["db.push", "--env=staging"])
-    child.expect(r"\[y/N\]")
-    child.sendline("n")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 2 and applied_versions(urls["staging"]) == []
-    child = spawn(root, ["db.push", "--env=staging"])
-    child.expect(r"\[y/N\]")
-    child.sendline("y")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0 and applied_versions(urls["staging"]) == ["20260101000001", "20260101000002"]
+    status, _ = answered(root, ["db.push", "--env=staging"], r"\[y/N\]", "n")
+    assert status == 2 and applied_versions(urls["staging"]) == []
+    status, _ = answered(root, ["db.push", "--env=staging"], r"\[y/N\]", "y")
+    assert status == 0 and applied_versions(urls["staging"]) == ["20260101000001", "20260101000002"]
 
 
 def test_interactive_production_wrong_ref_changes_nothing(three):
     root, urls = three
-    child = spawn(root, ["db.push", "--env=production"])
-    child.expect(f"Type '{REF}' to confirm")
-    child.sendline("production")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 2 and applied_versions(urls["production"], SECRET) == []
-    child = spawn(root, ["db.push", "--env=production"])
-    child.expect(f"Type '{REF}' to confirm")
-    child.sendline(REF)
-    child.expect(pexpect.EOF)
-    output = child.before
-    child.close()
-    assert child.exitstatus == 0, output
+    status, _ = answered(root, ["db.push", "--env=production"], f"Type '{REF}' to confirm", "production")
+    assert status == 2 and applied_versions(urls["production"], SECRET) == []
+    status, output = answered(root, ["db.push", "--env=production"], f"Type '{REF}' to confirm", REF)
+    assert status == 0, output
     assert applied_versions(urls["production"], SECRET) == ["20260101000001", "20260101000002"]
     assert SECRET not in output
 
