@@ -314,6 +314,21 @@ def test_decode_does_not_verify_like_the_c_code(hashids_db):
         assert len(decoded) == 2 and decoded[1] == 0 and decoded[0] != 0
 
 
+def test_quirk_vectors_from_upstream_hashids_c(hashids_db):
+    """Values printed by upstream hashids.c 1.2.1 (compiled outside this project, driven the way
+    pg_hashids.c calls it) where the JavaScript formulation has no answer: decoding without the
+    re-encoding check, non-ASCII salts (bytes as signed chars), negative bigints."""
+    with connect(hashids_db) as conn:
+        assert one(conn, "select extensions.id_encode(123456, 'salt one')") == "gbP0d"
+        assert one(conn, "select extensions.id_decode('gbP0d', 'salt two')") == [3228530]
+        assert one(conn, "select extensions.id_encode(array[1, 2, 3]::bigint[], 'sål with ünïcode €', 12)") == "jNzLMtrfKmJb"
+        assert one(conn, "select extensions.id_encode(-1::bigint, 'neg', 6)") == "gAOqDb64DVYJA"
+        assert one(conn, "select extensions.id_decode('cjR')") == [275, 0]
+        assert one(conn, "select extensions.id_decode_once('cjR')") == 275
+        assert one(conn, "select extensions.id_decode('jRa-x')") == [1]
+        assert one(conn, "select extensions.id_decode('zzaxjRb', '', 3)") == [697]
+
+
 def test_invalid_alphabets_and_arrays_raise_like_the_real_one(hashids_db):
     with connect(hashids_db) as conn:
         with pytest.raises(psycopg.errors.InvalidParameterValue, match=r"^alphabet is too short\n"):
@@ -327,6 +342,15 @@ def test_invalid_alphabets_and_arrays_raise_like_the_real_one(hashids_db):
             conn.execute("select extensions.id_decode_once('x', 's', 0, E'abcdefghijklmnop\\t')")
         with pytest.raises(psycopg.errors.NullValueNotAllowed, match="null value not allowed for array element"):
             conn.execute("select extensions.id_encode(array[1, null]::bigint[])")
+        # where the C code has undefined behaviour, the stand-in's documented choices
+        assert one(conn, "select extensions.id_encode('{}'::bigint[])") == ""
+        assert one(conn, "select extensions.id_decode('')") == [0]
+        with pytest.raises(psycopg.errors.InvalidParameterValue, match="min_length must not be negative"):
+            conn.execute("select extensions.id_encode(1, 's', -1)")
+        with pytest.raises(psycopg.errors.FeatureNotSupported, match="supatasks"):
+            conn.execute("select extensions.id_encode(1, 's', 0, 'ÄÖÜabcdefghijklmnop')")
+        # a multi-dimensional array: the first dimension's count, read from the flattened array
+        assert one(conn, "select extensions.id_encode('{{1,2},{3,4}}'::bigint[])") == PyHashids().encode(1, 2)
         # STRICT: a NULL argument gives NULL
         assert one(conn, "select extensions.id_encode(null::bigint, 's')") is None
         assert one(conn, "select extensions.id_decode(null, 's')") is None
