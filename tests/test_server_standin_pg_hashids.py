@@ -14,7 +14,7 @@ import random
 import psycopg
 import pytest
 
-from supatasks.bootstrap import apply_bootstrap
+from supatasks.server.bootstrap import apply_bootstrap
 
 DEFAULT_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ1234567890"
 SEPARATORS = "cfhistuCFHISTU"
