@@ -158,7 +158,7 @@ class Harness:
     def settle(self, bound: float = 30) -> None:
         """Wait (bounded) until supatasks' background process of the previous reset has finished and no
         other session is on the server, as it would have before a user's next reset."""
-        from supatasks.reset_spare import children_running
+        from supatasks.reset.spares import children_running
 
         deadline = time.monotonic() + bound
         while time.monotonic() < deadline:
