@@ -247,17 +247,19 @@ class Harness:
         if rc is None or self.cluster_state() != self.baseline:
             self.stop_server(forget=True)           # the next run gets a fresh server
         if self.cli:
-            if self.baseline is None:
-                self.fresh_server(copy)
+            if self.cluster_state() is None:        # the server went away (seen after failed resets)
+                self.stop_server(forget=True)
             try:
+                problem = self.fresh_server(copy) if self.baseline is None else None
+                if problem:
+                    raise RuntimeError(f"server: {problem}")
                 row["cli"] = self.with_cli(copy, row)
-            except psycopg.Error as exc:            # e.g. the server went away
+            except (psycopg.Error, RuntimeError) as exc:    # e.g. the server went away
                 row["cli"] = {"result": "error", "seconds": None, "error": str(exc).splitlines()[0],
                               "file": None, "sqlstate": None, "same_failure": None}
             if self.cluster_state() != self.baseline:
                 self.stop_server(forget=True)
-        if not self.keep:
-            shutil.rmtree(copy, ignore_errors=True)
+        # Copies stay until the end: the server's data folder path (-D) runs through the copy that started it.
         return row
 
     def with_cli(self, copy: Path, row: dict) -> dict:
@@ -265,6 +267,7 @@ class Harness:
         from supatasks.bootstrap import apply_bootstrap
 
         database = f"compat_cli_{self.copies}"
+        self.settle()                               # the background process ends sessions on `postgres`
         with self.connect() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{database}"')
