@@ -145,7 +145,7 @@ class Harness:
             rc, out, err, _ = self.run([self.supatasks, "db.start"], copy)
             if rc != 0:
                 return first_error(err, out)
-        from supatasks.bootstrap import apply_bootstrap
+        from supatasks.server.bootstrap import apply_bootstrap
 
         with self.connect() as conn:
             conn.execute("DROP DATABASE IF EXISTS compat_probe")
