@@ -19,7 +19,7 @@ from supatasks.reset import spares
 from supatasks.connection import DatabaseUrl
 from supatasks.project import find_project
 from supatasks.reset.reset import CACHE_PREFIX, base_template_name, wait_for_background
-from supatasks.reset.lock import RESET_LOCK_KEY, SPARE_LOCK_KEY, held
+from supatasks.reset.lock import SPARE_LOCK_KEY, held, server_lock
 from supatasks.checks.snapshot import fingerprint, snapshot
 from supatasks.target import open_target
 
@@ -350,7 +350,9 @@ def test_a_child_waits_for_a_running_reset(tmp_path, pg_server, db_url, monkeypa
     reset_and_settle(tmp_path, db_url, monkeypatch)
     cache = drop_the_spare(pg_server, db_url)
     with maint(pg_server) as conn:
-        with held(conn, RESET_LOCK_KEY):  # stands in for a reset in progress
+        # stands in for a reset in progress — of `postgres`, so from template1: another database than the child's
+        with psycopg.connect(pg_server.url("template1"), autocommit=True) as template1, \
+                server_lock(template1, lambda name: psycopg.connect(pg_server.url(name), autocommit=True)):
             child = spares.launch(DatabaseUrl(pg_server.url("postgres")), [cache])
             with pytest.raises(subprocess.TimeoutExpired):
                 child.wait(timeout=3)

@@ -15,7 +15,7 @@ from ..reporter import Reporter
 from ..server import database_admin as admin
 from ..target import Target
 from . import spares
-from .lock import RESET_LOCK_KEY, held
+from .lock import server_lock
 
 BASE_PREFIX = "supatasks_base_"
 CACHE_PREFIX = "supatasks_cache_"
@@ -63,7 +63,7 @@ def ensure_base_template(target: Target, maint, say=lambda message: None) -> str
     from ..server.bootstrap import apply_bootstrap
 
     base = base_template_name()
-    with held(maint, RESET_LOCK_KEY):
+    with server_lock(maint, lambda name: target.connect(database=name)):
         if not admin.database_exists(maint, base):
             say("preparing the Supabase bootstrap (roles, auth, storage, extensions)")
             admin.create_database(maint, base)
@@ -87,7 +87,7 @@ def reset_database(target: Target, reporter: Reporter | None = None, use_cache: 
     with target.connect(database=maintenance_database(target.db.database)) as maint:
         cache = _cache_name(target, maint, scan.migrations, seeds)
         try:
-            with held(maint, RESET_LOCK_KEY):
+            with server_lock(maint, lambda name: target.connect(database=name)):
                 hit = use_cache and admin.database_exists(maint, cache)
                 if hit:
                     reporter.note("nothing changed since the last reset: restoring the cached database")

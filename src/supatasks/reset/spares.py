@@ -20,7 +20,7 @@ from contextlib import suppress
 from pathlib import Path
 
 from ..server import database_admin as admin
-from .lock import RESET_LOCK_KEY, SPARE_LOCK_KEY, held
+from .lock import SPARE_LOCK_KEY, held, server_lock
 
 OWN_PREFIX = "supatasks_"
 SPARE_PREFIX = "supatasks_spare_"
@@ -126,14 +126,15 @@ def drop_trash(conn, name: str) -> None:
 
 # -- the background child -----------------------------------------------------------------------------------
 
-def tidy(conn, templates: list[str]) -> None:
+def tidy(conn, templates: list[str], connect) -> None:
     """The child's work: retire leftovers, make the missing spares (in the order given, under the reset lock),
-    drop the trash. A step that fails is left for the next child; the others still run."""
-    with held(conn, RESET_LOCK_KEY):
+    drop the trash. A step that fails is left for the next child; the others still run. `connect(dbname)`
+    opens another connection to the server (the reset lock lives in a database of its own)."""
+    with server_lock(conn, connect):
         for name in leftovers(conn):
             _attempt(conn, lambda: retire(conn, name))
     for template in templates:  # the lock is let go between copies: a waiting reset goes first
-        with held(conn, RESET_LOCK_KEY):
+        with server_lock(conn, connect):
             if missing_spares(conn, [template]):
                 _attempt(conn, lambda: make_spare(conn, template))
     for name in trash(conn):
@@ -160,10 +161,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         import psycopg
 
-        with psycopg.connect(url, autocommit=True, connect_timeout=10, application_name=APPLICATION_NAME) as conn:
+        from psycopg.conninfo import make_conninfo
+
+        def connect(dbname: str | None = None):
+            info = make_conninfo(url, dbname=dbname) if dbname else url
+            return psycopg.connect(info, autocommit=True, connect_timeout=10, application_name=APPLICATION_NAME)
+
+        with connect() as conn:
             conn.execute(f"SET statement_timeout = '{CHILD_STATEMENT_TIMEOUT}'")
             with held(conn, SPARE_LOCK_KEY):
-                tidy(conn, args)
+                tidy(conn, args, connect)
     except Exception:  # the server stopped, the templates changed under us: the next reset copies itself
         return 1
     return 0
