@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from support.database import PG15_BIN, SECRET, cli_url, create_database, free_port, start_server
+from support.database import PG15_BIN, SECRET, bootstrapped_database, cli_url, create_database, free_port, start_server
 from support.project import REPO
 
 __all__ = ["REPO", "SECRET", "cli_url", "create_database", "create_database_pw", "free_port"]
@@ -63,6 +63,12 @@ def pg15_server(tmp_path_factory):
 def db_url(pg_server) -> str:
     """A fresh, empty database on the embedded server."""
     return create_database(pg_server)
+
+
+@pytest.fixture
+def bootstrapped_url(pg_server) -> str:
+    """A fresh database on the embedded server with the Supabase bootstrap (what a new hosted project has)."""
+    return bootstrapped_database(pg_server)
 
 
 @pytest.fixture(scope="session")

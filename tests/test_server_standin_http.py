@@ -6,13 +6,10 @@ import psycopg
 import pytest
 
 from supatasks.server.bootstrap import apply_bootstrap
+from support import connect
 
 NOT_SENT = ("http: supatasks' local database sends no HTTP requests "
             "(development stand-in of the http extension)")
-
-
-def connect(url: str) -> psycopg.Connection:
-    return psycopg.connect(url, autocommit=True)
 
 
 @pytest.fixture

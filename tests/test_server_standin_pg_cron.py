@@ -8,10 +8,7 @@ import psycopg
 import pytest
 
 from supatasks.server.bootstrap import apply_bootstrap
-
-
-def connect(url: str) -> psycopg.Connection:
-    return psycopg.connect(url, autocommit=True)
+from support import connect
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ import psycopg
 import pytest
 
 from supatasks.server.bootstrap import apply_bootstrap
+from support import connect
 
 DEFAULT_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ1234567890"
 SEPARATORS = "cfhistuCFHISTU"
@@ -147,10 +148,6 @@ class PyHashids:
 # --------------------------------------------------------------------------------------------
 # Fixtures
 # --------------------------------------------------------------------------------------------
-
-
-def connect(url: str) -> psycopg.Connection:
-    return psycopg.connect(url, autocommit=True)
 
 
 @pytest.fixture

@@ -8,19 +8,15 @@ import psycopg
 import pytest
 
 from supatasks.server.bootstrap import apply_bootstrap
-
-
-def connect(url: str) -> psycopg.Connection:
-    return psycopg.connect(url, autocommit=True)
+from support import connect
 
 
 @pytest.fixture
-def supabase_db(db_url):
+def supabase_db(bootstrapped_url):
     """A bootstrapped database with pg_net created the way Supabase projects and dumps spell it."""
-    with connect(db_url) as conn:
-        apply_bootstrap(conn)
+    with connect(bootstrapped_url) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS pg_net WITH SCHEMA extensions")
-    return db_url
+    return bootstrapped_url
 
 
 def queue(conn) -> list[tuple]:

@@ -11,11 +11,7 @@ import time
 import psycopg
 import pytest
 
-from supatasks.server.bootstrap import apply_bootstrap
-
-
-def connect(url: str) -> psycopg.Connection:
-    return psycopg.connect(url, autocommit=True)
+from support import connect
 
 
 def b64url(data: bytes) -> str:
@@ -32,13 +28,12 @@ def python_jwt(payload: dict, secret: str, alg: str = "HS256") -> str:
 
 
 @pytest.fixture
-def supabase_db(db_url):
+def supabase_db(bootstrapped_url):
     """A bootstrapped database with pgjwt created as dumps of older projects spell it (new projects
     no longer have pgjwt preinstalled; the bootstrap leaves it to the dump)."""
-    with connect(db_url) as conn:
-        apply_bootstrap(conn)
+    with connect(bootstrapped_url) as conn:
         conn.execute('CREATE EXTENSION IF NOT EXISTS "pgjwt" WITH SCHEMA "extensions"')
-    return db_url
+    return bootstrapped_url
 
 
 def test_installs_as_dumps_spell_it_and_drops_cleanly(supabase_db):

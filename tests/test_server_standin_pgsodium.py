@@ -8,21 +8,16 @@ import psycopg
 import pytest
 
 from conftest import create_database
-from supatasks.server.bootstrap import apply_bootstrap
-
-
-def connect(url: str) -> psycopg.Connection:
-    return psycopg.connect(url, autocommit=True)
+from support import connect
 
 
 @pytest.fixture
-def supabase_db(db_url):
+def supabase_db(bootstrapped_url):
     """A bootstrapped database with pgsodium created as dumps of older projects spell it."""
-    with connect(db_url) as conn:
-        apply_bootstrap(conn)
+    with connect(bootstrapped_url) as conn:
         conn.execute('CREATE SCHEMA IF NOT EXISTS "pgsodium"')
         conn.execute('CREATE EXTENSION IF NOT EXISTS "pgsodium" WITH SCHEMA "pgsodium"')
-    return db_url
+    return bootstrapped_url
 
 
 def test_installs_as_dumps_spell_it_with_its_roles_and_drops_cleanly(supabase_db):

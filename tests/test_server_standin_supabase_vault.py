@@ -9,18 +9,12 @@ import pytest
 
 from conftest import create_database
 from supatasks.server.bootstrap import apply_bootstrap
-
-
-def connect(url: str) -> psycopg.Connection:
-    return psycopg.connect(url, autocommit=True)
+from support import connect
 
 
 @pytest.fixture
-def supabase_db(db_url):
-    """A bootstrapped database: the platform has Vault before any migration runs."""
-    with connect(db_url) as conn:
-        apply_bootstrap(conn)
-    return db_url
+def supabase_db(bootstrapped_url):
+    return bootstrapped_url
 
 
 def test_preinstalled_and_installs_as_dumps_spell_it(supabase_db):
