@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import subprocess
 
+import pytest
+
 from conftest import create_database
 from support import applied_versions, make_project, one_error_line, query, run_supatasks
 
@@ -103,3 +105,13 @@ def test_a_pinned_extension_version_installs_the_local_servers_version_on_local(
     (tmp_path / ".env.staging").write_text(f"SUPABASE_DB_URL={remote}\n")
     pushed = run_supatasks(["db.push", "--env=staging", "--yes", "--skip-lint"], tmp_path)
     assert pushed.returncode == 1 and "ERROR 22023" in one_error_line(pushed.stderr)
+
+
+def test_an_extension_with_no_stand_in_names_what_to_install(tmp_path, pg_server):
+    url = create_database(pg_server)
+    make_project(tmp_path, {"20260101000001_geo.sql": "CREATE EXTENSION IF NOT EXISTS postgis WITH SCHEMA extensions;\n"})
+    result = run_supatasks(["db.up"], tmp_path, {"SUPABASE_DB_URL": url})
+    if result.returncode == 0:
+        pytest.skip("this server has PostGIS")
+    assert "20260101000001_geo.sql:1: ERROR 0A000" in one_error_line(result.stderr)
+    assert "postgis has no supatasks stand-in: Debian/Ubuntu: apt-get install postgresql-15-postgis-3" in result.stderr

@@ -41,10 +41,32 @@ def sql_failed(exc, label: str, statement_text: str, statement_line: int, code_l
     else:
         line = code_line
     primary = getattr(diag, "message_primary", None) or str(exc).strip().splitlines()[0]
+    note = note or missing_extension_note(getattr(exc, "sqlstate", None), primary)
     code = "\n".join(statement_text.split("\n")[code_line - statement_line:])  # leading comments left out
     return SqlFailed(label, line, getattr(exc, "sqlstate", None), primary,
                      detail=getattr(diag, "message_detail", None), hint=getattr(diag, "message_hint", None),
                      context=getattr(diag, "context", None), statement=code or statement_text, note=note)
+
+
+#: What to install for the extensions that have no supatasks stand-in (a server must have them).
+INSTALL_HINTS = {
+    "postgis": "Debian/Ubuntu: apt-get install postgresql-15-postgis-3 and set [db] major_version = 15 in "
+               "supabase/config.toml (or SUPATASKS_PG_BIN to a PostgreSQL that has PostGIS)",
+    "vector": "the wheel's PostgreSQL 18 has it; for another server install pgvector for it",
+}
+
+
+def missing_extension_note(sqlstate: str | None, message: str) -> str | None:
+    """For `extension "x" is not available`: what to install (the server has it neither real nor stand-in)."""
+    import re
+
+    match = re.match(r'extension "([^"]+)" is not available', message or "")
+    if sqlstate != "0A000" or not match:
+        return None
+    name = match.group(1)
+    hint = INSTALL_HINTS.get(name, f"install {name} for this PostgreSQL, or choose one that has it "
+                                   "(SUPATASKS_PG_BIN)")
+    return f"{name} has no supatasks stand-in: {hint}"
 
 
 def _excerpt(statement: str) -> str:
