@@ -115,3 +115,62 @@ def test_an_extension_with_no_stand_in_names_what_to_install(tmp_path, pg_server
         pytest.skip("this server has PostGIS")
     assert "20260101000001_geo.sql:1: ERROR 0A000" in one_error_line(result.stderr)
     assert "postgis has no supatasks stand-in: Debian/Ubuntu: apt-get install postgresql-15-postgis-3" in result.stderr
+
+
+PEOPLE = ("CREATE TYPE public.role AS ENUM ('member');\n"
+          "CREATE TABLE public.people (id int PRIMARY KEY, role public.role NOT NULL DEFAULT 'member');\n")
+ENUM_VALUE = ("BEGIN;\n"
+              "ALTER TYPE public.role ADD VALUE IF NOT EXISTS 'admin';\n"
+              "COMMIT;\n"
+              "BEGIN;\n"
+              "INSERT INTO public.people VALUES (1, 'admin');\n"
+              "COMMIT;\n")
+
+
+@pytest.mark.parametrize("files", [2, 3], ids=["last", "in-a-group"])
+def test_on_local_a_commit_in_the_middle_of_a_file_commits_there(tmp_path, pg_server, files):
+    """A new enum value cannot be used in the transaction that added it (55P04); the author's COMMIT between
+    the two makes it work, as with the CLI's batch."""
+    url = create_database(pg_server)
+    migrations = {"20260101000001_people.sql": PEOPLE, "20260101000002_admins.sql": ENUM_VALUE}
+    if files == 3:
+        migrations["20260101000003_more.sql"] = "INSERT INTO public.people VALUES (2, 'member');\n"
+    make_project(tmp_path, migrations)
+    result = run_supatasks(["db.reset"], tmp_path, {"SUPABASE_DB_URL": url})
+    assert result.returncode == 0, result.stderr
+    expected = [(1, "admin"), (2, "member")][:files - 1]
+    assert query(url, "SELECT id, role::text FROM public.people ORDER BY id") == expected
+    assert applied_versions(url) == ["20260101000001", "20260101000002", "20260101000003"][:files]
+
+
+def test_on_local_a_file_with_commits_stays_atomic_unless_only_its_parts_can_work(tmp_path, pg_server):
+    url = create_database(pg_server)
+    make_project(tmp_path, {"20260101000001_people.sql": PEOPLE,
+                            "20260101000002_admins.sql": ENUM_VALUE.replace("(1, 'admin')", "(1, 'owner')")})
+    result = run_supatasks(["db.up"], tmp_path, {"SUPABASE_DB_URL": url})
+    assert result.returncode == 1
+    assert "20260101000002_admins.sql:5: ERROR 22P02" in one_error_line(result.stderr)
+    assert applied_versions(url) == ["20260101000001"]
+    assert query(url, "SELECT enum_range(NULL::public.role)::text") == [("{member}",)]  # atomic: nothing of it
+
+    # Only in its parts can this one work; a failure in the later part leaves the earlier part applied.
+    twice = ENUM_VALUE.replace("(1, 'admin');", "(1, 'admin');\nINSERT INTO public.people VALUES (1, 'admin');")
+    (tmp_path / "supabase/migrations/20260101000002_admins.sql").write_text(twice)
+    result = run_supatasks(["db.up"], tmp_path, {"SUPABASE_DB_URL": url})
+    assert result.returncode == 1
+    assert "applying it in the parts its COMMITs mark" in result.stderr
+    assert "20260101000002_admins.sql:6: ERROR 23505" in one_error_line(result.stderr)
+    assert applied_versions(url) == ["20260101000001"]
+    assert query(url, "SELECT enum_range(NULL::public.role)::text") == [("{member,admin}",)]
+    assert query(url, "SELECT count(*) FROM public.people") == [(0,)]
+
+
+def test_remote_profiles_apply_a_file_with_commits_as_one_transaction(tmp_path, pg_server):
+    url = create_database(pg_server)
+    make_project(tmp_path, {"20260101000001_people.sql": PEOPLE, "20260101000002_admins.sql": ENUM_VALUE})
+    (tmp_path / ".env.staging").write_text(f"SUPABASE_DB_URL={url}\n")
+    result = run_supatasks(["db.push", "--env=staging", "--yes", "--skip-lint"], tmp_path)
+    assert result.returncode == 1
+    assert "20260101000002_admins.sql:5: ERROR 55P04" in result.stderr
+    assert applied_versions(url) == ["20260101000001"]
+    assert query(url, "SELECT enum_range(NULL::public.role)::text") == [("{member}",)]

@@ -270,7 +270,7 @@ def test_after_a_failed_reset_the_replaced_database_is_still_dropped(tmp_path, p
     with maint(pg_server) as conn:
         assert before not in [r[0] for r in conn.execute("SELECT oid FROM pg_database")]
         assert own_databases(conn, spares.TRASH_PREFIX) == []
-        assert spares.ready_spare(conn, base_template_name()) is not None
+        assert spares.ready_spare(conn, base_template_name(find_project(tmp_path))) is not None
     (tmp_path / "supabase/migrations/20260101000002_bad.sql").unlink()
     assert reset(tmp_path, db_url)["cache_hit"] is True  # the cache of the good files is intact
     assert contents(db_url)[1] == [("seeded",)]
@@ -317,7 +317,7 @@ def test_spares_made_while_resets_run_leave_everything_consistent(tmp_path, pg_s
     reset(tmp_path, db_url)
     target = target_of(tmp_path, db_url, monkeypatch)
     with maint(pg_server) as conn:
-        templates = [base_template_name(), cache_of(conn, name_of(db_url))]
+        templates = [base_template_name(target.project), cache_of(conn, name_of(db_url))]
     stop = threading.Event()
     failures: list[BaseException] = []
 

@@ -601,3 +601,55 @@ def test_bootstrap_completes_tables_an_older_bootstrap_left(server):
         assert conn.execute("select is_versioned, is_delete_marker from storage.objects").fetchone() == (False, False)
         assert conn.execute("select pg_get_userbyid(relowner) from pg_class where oid = 'storage.objects'::regclass"
                             ).fetchone()[0] == "supabase_storage_admin"
+
+
+# -- what an older platform generation preinstalls ----------------------------------------------------------
+
+OLD_PROJECT_DUMP = """
+CREATE EXTENSION IF NOT EXISTS "pgsodium" WITH SCHEMA "pgsodium";
+CREATE TABLE public.api_tokens (id bigint PRIMARY KEY, key_id uuid REFERENCES pgsodium.key (id));
+"""
+OLD_PROJECT_SEED = """
+INSERT INTO public.api_tokens (id, key_id) SELECT 1, (pgsodium.create_key(name => 'tokens')).id;
+"""
+
+
+@pytest.mark.parametrize("major", [15, 17])
+def test_a_postgresql_15_project_has_pgsodium_before_its_migrations_run(tmp_path, pg_server, major):
+    """Projects of the PostgreSQL 15 generation have pgsodium (their vault was built on it) in schema
+    pgsodium from the start; their dumps re-create it into that schema and seeds use pgsodium.key. A project
+    of PostgreSQL 17 does not have it."""
+    from support import make_project, run_supatasks
+
+    db = create_database(pg_server)
+    # a PostgreSQL 15 project's dump installs into the schema that is there; elsewhere it must make it first
+    dump = OLD_PROJECT_DUMP if major == 15 else "CREATE SCHEMA IF NOT EXISTS pgsodium;\n" + OLD_PROJECT_DUMP
+    first = ("SELECT pgsodium.crypto_aead_det_keygen() IS NOT NULL;\n" if major == 15 else
+             "DO $$ BEGIN IF EXISTS (SELECT FROM pg_extension WHERE extname = 'pgsodium') THEN "
+             "RAISE 'pgsodium preinstalled'; END IF; END $$;\n")
+    root = make_project(tmp_path, {"20240101000000_first.sql": first,
+                                   "20240101000001_remote_schema.sql": dump}, seed=OLD_PROJECT_SEED)
+    config = root / "supabase/config.toml"
+    config.write_text(config.read_text().replace("major_version = 15", f"major_version = {major}"))
+    result = run_supatasks(["db.reset"], root, {"SUPABASE_DB_URL": db})
+    assert result.returncode == 0, result.stderr
+    with psycopg.connect(db) as conn:
+        assert conn.execute("select extnamespace::regnamespace::text from pg_extension "
+                            "where extname = 'pgsodium'").fetchone() == ("pgsodium",)
+        assert conn.execute("select count(*) from public.api_tokens join pgsodium.key k on k.id = api_tokens.key_id "
+                            "where k.name = 'tokens'").fetchone() == (1,)
+    assert "pgsodium" in result.stderr  # the stand-ins line names it
+
+
+def test_the_stand_ins_line_survives_a_dumps_comment_on_extension(tmp_path, pg_server):
+    """Dumps carry `COMMENT ON EXTENSION pg_graphql IS 'pg_graphql: GraphQL support'`: the stand-in is still
+    named as one."""
+    from support import make_project, run_supatasks
+
+    db = create_database(pg_server)
+    root = make_project(tmp_path, {"20240101000000_remote_schema.sql":
+                                   "COMMENT ON EXTENSION pg_graphql IS 'pg_graphql: GraphQL support';\n"})
+    result = run_supatasks(["db.reset"], root, {"SUPABASE_DB_URL": db})
+    assert result.returncode == 0, result.stderr
+    line = next(line for line in result.stderr.splitlines() if line.startswith("development stand-ins in use"))
+    assert "pg_graphql: graphql.resolve()" in line

@@ -33,6 +33,7 @@ class PreparedMigration:
     content_hash: str
     transactional: bool      # False: the file holds statements that cannot run in a transaction block
     executable: list         # the statements to send (see `executable`), classified once in `prepare`
+    commit_after: tuple = ()  # local only: indexes of `executable` after which the author's COMMIT commits
 
 
 #: Statements a local database may run as their plain, in-transaction form inside a larger file: nobody else
@@ -47,14 +48,17 @@ def prepare(migration: MigrationFile, label: str, local: bool = False) -> Prepar
     `local`: the target is a local development database. A file that mixes `CREATE/DROP INDEX CONCURRENTLY`
     with other statements (the Supabase CLI applies such files, running those statements outside its batch)
     is then applied atomically with the plain forms; elsewhere it is refused. And `CREATE EXTENSION …
-    VERSION 'x'` (every `supabase db dump` pins the hosted versions) installs the local server's version."""
+    VERSION 'x'` (every `supabase db dump` pins the hosted versions) installs the local server's version.
+    And the places of `COMMIT`s in the middle of a file are kept (`commit_after`): a file that can only work
+    committed there (`ALTER TYPE … ADD VALUE`, then a statement that uses the new value) is applied in those
+    parts, as the CLI's batch does (see `_apply_with_retries`). Elsewhere each file is one transaction."""
     from ..sqltext.kinds import non_transactional, transaction_control
     from ..sqltext.split import has_no_transaction_directive, split_statements
 
     data = migration.read_bytes()
     text = migration.read_text()
     statements = split_statements(text)
-    blocking, others, send = [], False, []
+    blocking, others, send, commits = [], False, [], []
     for stmt in statements:
         if not stmt.has_code:
             continue
@@ -65,6 +69,8 @@ def prepare(migration: MigrationFile, label: str, local: bool = False) -> Prepar
                 "or prepare its own transaction (supatasks wraps each file in one transaction)")
         if control is not None:
             others = True  # BEGIN/COMMIT: not sent, but it means the author wanted a transaction
+            if control == "commit" and send and (not commits or commits[-1] != len(send) - 1):
+                commits.append(len(send) - 1)
             continue
         send.append(stmt)
         kind = non_transactional(stmt.text)
@@ -78,17 +84,20 @@ def prepare(migration: MigrationFile, label: str, local: bool = False) -> Prepar
     if has_no_transaction_directive(text):  # the CLI's own opt-out: the author asked for no transaction
         return PreparedMigration(migration, label, statements, history_value, sha256_hex(data),
                                  transactional=False, executable=send)
+    commits = tuple(i for i in commits if i < len(send) - 1) if local else ()  # a final COMMIT changes nothing
     if blocking and others and local and all(kind in LOCAL_PLAIN_FORMS for _, kind in blocking):
         plain = {id(stmt): _without_concurrently(stmt) for stmt, _ in blocking}
         return PreparedMigration(migration, label, statements, history_value, sha256_hex(data),
-                                 transactional=True, executable=[plain.get(id(s), s) for s in send])
+                                 transactional=True, executable=[plain.get(id(s), s) for s in send],
+                                 commit_after=commits)
     if blocking and others:
         stmt, kind = blocking[0]
         raise MigrationFileError(
             f"{label}:{stmt.code_line}: {kind} cannot run inside a transaction; move it to a migration file "
             "of its own (supatasks runs such a file outside a transaction, statement by statement)")
     return PreparedMigration(migration, label, statements, history_value, sha256_hex(data),
-                             transactional=not blocking, executable=send)
+                             transactional=not blocking, executable=send,
+                             commit_after=() if blocking else commits)
 
 
 _PINNED_VERSION = None
@@ -231,6 +240,7 @@ def _stalled_at(watchdog: Watchdog, sent: list[_SentFile], committed: list[_Sent
 
 
 INERROR = 3       # psycopg.pq.TransactionStatus.INERROR
+UNSAFE_NEW_ENUM_VALUE = "55P04"  # a new enum value used in the transaction that added it
 
 
 def _report_committed(sent: list[_SentFile], reporter: Reporter) -> list[_SentFile]:
@@ -337,6 +347,13 @@ def _apply_with_retries(conn, item: PreparedMigration, settings: SessionSettings
             apply_one(conn, item, settings, audit_ctx, watchdog)
             return
         except SqlFailed as failure:
+            if failure.sqlstate == UNSAFE_NEW_ENUM_VALUE and item.commit_after:
+                # Atomic, the file cannot work: its author committed the new enum value before using it.
+                reporter.note(f"{item.label}: uses an enum value it adds before its COMMIT; applying it in the "
+                              "parts its COMMITs mark, as the Supabase CLI does (a failure in a later part "
+                              "leaves the earlier parts applied)")
+                apply_one(conn, item, settings, audit_ctx, watchdog, in_parts=True)
+                return
             if failure.sqlstate != LOCK_NOT_AVAILABLE or attempt == retries:
                 raise
             reporter.note(f"{item.label}: lock timeout ({failure.note or 'blocked'}); rolled back, "
@@ -346,7 +363,9 @@ def _apply_with_retries(conn, item: PreparedMigration, settings: SessionSettings
 
 
 def apply_one(conn, item: PreparedMigration, settings: SessionSettings,
-              audit_ctx: audit.AuditContext | None = None, watchdog: Watchdog | None = None) -> None:
+              audit_ctx: audit.AuditContext | None = None, watchdog: Watchdog | None = None,
+              in_parts: bool = False) -> None:
+    """One file in one transaction with its history row; `in_parts`: committed at the author's COMMITs."""
     started_at = audit.utcnow()
     if item.transactional:
         owned = watchdog is None
@@ -355,9 +374,15 @@ def apply_one(conn, item: PreparedMigration, settings: SessionSettings,
             with _connection_guard(conn, item, watchdog), watchdog.watching(item.label):
                 # One round trip for the whole file (the Supabase CLI sends a file as one batch too), a second
                 # for its history and audit rows and the COMMIT.
+                *committed_parts, last = _parts(conn, item, in_parts)
+                for part in committed_parts:
+                    with conn.pipeline() as pipeline, conn.transaction():
+                        limits = session_limits(conn, settings, local=True)
+                        execute_statements(conn, item.label, part, pipeline=pipeline, setup=limits,
+                                           watchdog=watchdog)
                 with conn.pipeline() as pipeline, conn.transaction():
                     limits = session_limits(conn, settings, local=True)
-                    execute_statements(conn, item.label, item.executable, pipeline=pipeline, setup=limits,
+                    execute_statements(conn, item.label, last, pipeline=pipeline, setup=limits,
                                        watchdog=watchdog)
                     history.record_applied(conn, item.migration.version, item.migration.name, item.history)
                     if audit_ctx is not None:
@@ -383,6 +408,14 @@ def apply_one(conn, item: PreparedMigration, settings: SessionSettings,
             audit.record(conn, audit_ctx, "apply", started_at=started_at, version=item.migration.version,
                          name=item.migration.name, content_hash=item.content_hash,
                          details={"transactional": False})
+
+
+def _parts(conn, item: PreparedMigration, in_parts: bool) -> list[list]:
+    """The file's statements, split at the author's COMMITs when asked (not inside a caller's transaction)."""
+    if not in_parts or not item.commit_after or conn.info.transaction_status != IDLE:
+        return [item.executable]
+    bounds = [0, *(i + 1 for i in item.commit_after), len(item.executable)]
+    return [item.executable[a:b] for a, b in zip(bounds, bounds[1:])]
 
 
 def _refuse_invalid_indexes(conn, item: PreparedMigration) -> None:

@@ -48,8 +48,8 @@ def migrate_up(target: Target, *, include_all: bool = False, dry_run: bool = Fal
         if dry_run or not prepared:
             return result
         if target.profile.is_local:
-            from ..server.bootstrap import ensure_bootstrapped
-            if ensure_bootstrapped(conn) and reporter:
+            from ..server.bootstrap import ensure_bootstrapped, platform_extras
+            if ensure_bootstrapped(conn, platform_extras(target.project)) and reporter:
                 reporter.note("bootstrapped the local database (Supabase roles, auth, storage, extensions)")
         target.require_migration_safe()
         ctx = batch or audit.AuditContext(target.name, target.project.root)

@@ -38,9 +38,8 @@ class ResetResult:
 
 def cache_key(target: Target, server_version: int, migrations, seeds) -> str:
     from .. import __version__
-    from ..server.bootstrap import BOOTSTRAP_VERSION
 
-    h = hashlib.sha256(f"{__version__}|{BOOTSTRAP_VERSION}|{server_version}".encode())
+    h = hashlib.sha256(f"{__version__}|{base_template_name(target.project)}|{server_version}".encode())
     for m in migrations:
         h.update(b"\0m" + m.filename.encode() + b"\0" + m.read_bytes())
     for s in seeds:
@@ -52,23 +51,26 @@ def maintenance_database(name: str) -> str:
     return "template1" if name == "postgres" else "postgres"
 
 
-def base_template_name() -> str:
-    from ..server.bootstrap import BOOTSTRAP_VERSION
+def base_template_name(project=None) -> str:
+    """The bootstrap template's name: the bootstrap's version, and what the project's platform generation
+    adds (`platform_extras`), e.g. `supatasks_base_1a2b3c4d5e6f_pgsodium` for a PostgreSQL 15 project."""
+    from ..server.bootstrap import BOOTSTRAP_VERSION, platform_extras
 
-    return BASE_PREFIX + BOOTSTRAP_VERSION
+    extras = platform_extras(project) if project is not None else ()
+    return "_".join((BASE_PREFIX + BOOTSTRAP_VERSION, *extras))
 
 
 def ensure_base_template(target: Target, maint, say=lambda message: None) -> str:
     """The bootstrapped template database (Supabase roles, schemas, extensions), created if missing."""
-    from ..server.bootstrap import apply_bootstrap
+    from ..server.bootstrap import apply_bootstrap, platform_extras
 
-    base = base_template_name()
+    base = base_template_name(target.project)
     with server_lock(maint, lambda name: target.connect(database=name)):
         if not admin.database_exists(maint, base):
             say("preparing the Supabase bootstrap (roles, auth, storage, extensions)")
             admin.create_database(maint, base)
             with target.connect(database=base) as conn:
-                apply_bootstrap(conn)
+                apply_bootstrap(conn, platform_extras(target.project))
             admin.mark_template(maint, base)
     return base
 
@@ -100,7 +102,7 @@ def reset_database(target: Target, reporter: Reporter | None = None, use_cache: 
             if local:  # also after a failure: what was renamed away is dropped all the same
                 # The child works from `postgres` even when that is the target (a later reset then ends its
                 # session, harmlessly): a session on template1 would make CREATE DATABASE wait for it.
-                spares.launch(target.db.with_database("postgres"), [cache, base_template_name()])
+                spares.launch(target.db.with_database("postgres"), [cache, base_template_name(target.project)])
     return ResetResult(target.db.database, hit, len(scan.migrations), len(seeds), time.perf_counter() - began,
                        spare=spare)
 
@@ -156,8 +158,8 @@ def wait_for_background(target: Target, timeout: float = 60) -> bool:
     seeds = seed_files(project)
     with target.connect(database=maintenance_database(target.db.database)) as maint:
         cache = _cache_name(target, maint, scan.migrations, seeds)
-        return spares.wait_until_settled(maint, target.db.host, target.db.port, [cache, base_template_name()],
-                                         timeout)
+        templates = [cache, base_template_name(project)]
+        return spares.wait_until_settled(maint, target.db.host, target.db.port, templates, timeout)
 
 
 def _cache_comment(database: str) -> str:

@@ -59,36 +59,62 @@ def bootstrap_version() -> str:
 BOOTSTRAP_VERSION = bootstrap_version()
 
 
-def apply_bootstrap(conn) -> None:
+#: What a project of an older platform generation has besides, by its `[db] major_version`: on PostgreSQL 15
+#: the platform's supabase_vault (0.2.x) is built on pgsodium, which every such project has in schema
+#: `pgsodium` before any migration runs (its dumps and seeds use pgsodium.key without creating it). Vault 0.3
+#: (PostgreSQL 17 images) no longer needs it, and new projects do not get it.
+GENERATION_EXTRAS = {15: ("pgsodium",)}
+EXTRA_GRANTS = {"pgsodium": ("GRANT pgsodium_keyiduser, pgsodium_keyholder, pgsodium_keymaker TO postgres "
+                             "WITH ADMIN OPTION",)}
+
+
+def platform_extras(project) -> tuple[str, ...]:
+    """The extensions the platform preinstalls beyond the bootstrap for this project's PostgreSQL version."""
+    from .pg_installations import wanted_major
+
+    major = wanted_major(project)
+    return GENERATION_EXTRAS.get(major, ()) if major is not None and major <= 16 else ()
+
+
+def apply_bootstrap(conn, extras: tuple[str, ...] = ()) -> None:
     """Run the bootstrap on an open psycopg connection, in one transaction.
 
     Sent as one simple-protocol query (no parameters), inside
     `conn.transaction()`: a transaction of its own on an autocommit connection,
     a savepoint inside a transaction that is already open.  Needs a superuser.
     The script also sets this session's search_path to include `extensions`.
+    `extras` (see `platform_extras`) are then installed in their own schemas where the server offers them.
     """
+    from psycopg import sql
+
     with conn.transaction():
         conn.execute(bootstrap_sql())
+        for name in extras:
+            if conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = %s", (name,)).fetchone() is None:
+                continue
+            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {0}; CREATE EXTENSION IF NOT EXISTS {0} "
+                                 "WITH SCHEMA {0}").format(sql.Identifier(name)))
+            for grant in EXTRA_GRANTS.get(name, ()):
+                conn.execute(grant)
 
 
-def ensure_bootstrapped(conn) -> bool:
+def ensure_bootstrapped(conn, extras: tuple[str, ...] = ()) -> bool:
     """Bootstrap a local database that lacks the Supabase basics; True if it did.
 
     A Supabase stack already has them (and its own versions), so this only acts where `auth.uid()`
     is missing — a plain PostgreSQL."""
     if conn.execute("SELECT to_regprocedure('auth.uid()') IS NOT NULL").fetchone()[0]:
         return False
-    apply_bootstrap(conn)
+    apply_bootstrap(conn, extras)
     return True
 
 
 def stand_ins_in_use(conn) -> list[tuple[str, str]]:
     """(extension, what it does) for each supatasks development stand-in installed in the database, read
-    from the comment its control file gives it."""
+    from the comment of its control file (which a dump's `COMMENT ON EXTENSION` does not change)."""
     rows = conn.execute(
-        "SELECT e.extname, d.description FROM pg_extension e JOIN pg_description d "
-        "ON d.objoid = e.oid AND d.classoid = 'pg_extension'::regclass "
-        "WHERE d.description LIKE 'supatasks development %' ORDER BY 1").fetchall()
+        "SELECT e.extname, a.comment FROM pg_extension e JOIN pg_available_extensions a ON a.name = e.extname "
+        "WHERE a.comment LIKE 'supatasks development %' ORDER BY 1").fetchall()
     found = []
     for name, comment in rows:
         what = re.sub(r"^supatasks development (?:stand-in|shim) of \S+?:?\s+", "", comment)

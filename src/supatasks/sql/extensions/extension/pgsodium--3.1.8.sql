@@ -28,8 +28,6 @@
 
 \echo Use "CREATE EXTENSION pgsodium" to load this file. \quit
 
-COMMENT ON EXTENSION pgsodium IS 'Pgsodium is a modern cryptography library for Postgres.';
-
 -- ---------------------------------------------------------------------------
 -- Roles (global: created when missing, never dropped with the extension)
 -- ---------------------------------------------------------------------------
