@@ -41,7 +41,8 @@ def sql_failed(exc, label: str, statement_text: str, statement_line: int, code_l
     else:
         line = code_line
     primary = getattr(diag, "message_primary", None) or str(exc).strip().splitlines()[0]
-    note = note or missing_extension_note(getattr(exc, "sqlstate", None), primary)
+    note = note or missing_extension_note(getattr(exc, "sqlstate", None), primary) or _fdw_handler_note(
+        getattr(exc, "sqlstate", None), primary)
     code = "\n".join(statement_text.split("\n")[code_line - statement_line:])  # leading comments left out
     return SqlFailed(label, line, getattr(exc, "sqlstate", None), primary,
                      detail=getattr(diag, "message_detail", None), hint=getattr(diag, "message_hint", None),
@@ -67,6 +68,18 @@ def missing_extension_note(sqlstate: str | None, message: str) -> str | None:
     hint = INSTALL_HINTS.get(name, f"install {name} for this PostgreSQL, or choose one that has it "
                                    "(SUPATASKS_PG_BIN)")
     return f"{name} has no supatasks stand-in: {hint}"
+
+
+def _fdw_handler_note(sqlstate: str | None, message: str) -> str | None:
+    """A Supabase Wrappers handler (`stripe_fdw_handler`, …) is missing: the wrappers stand-in has none."""
+    import re
+
+    if sqlstate != "42883" or not re.search(r"function \S*_fdw_(?:handler|validator)\(", message or ""):
+        return None
+    return ("supatasks' wrappers stand-in has no foreign data wrapper handlers: wrappers reach outside the "
+            "database, which the local database never does; keep such statements out of the local reset "
+            "(e.g. in a migration guarded by a check of pg_available_extensions) or use a server with the real "
+            "wrappers")
 
 
 def _excerpt(statement: str) -> str:
