@@ -107,14 +107,19 @@ def test_a_pinned_extension_version_installs_the_local_servers_version_on_local(
     assert pushed.returncode == 1 and "ERROR 22023" in one_error_line(pushed.stderr)
 
 
-def test_an_extension_with_no_stand_in_names_what_to_install(tmp_path, pg_server):
+@pytest.mark.parametrize("extension, install", [
+    ("postgis", "postgis has no supatasks stand-in: Debian/Ubuntu: apt-get install postgresql-15-postgis-3"),
+    ("pgroonga", "pgroonga has no supatasks stand-in: PGroonga is a C index access method"),
+])
+def test_an_extension_with_no_stand_in_names_what_to_install(tmp_path, pg_server, extension, install):
     url = create_database(pg_server)
-    make_project(tmp_path, {"20260101000001_geo.sql": "CREATE EXTENSION IF NOT EXISTS postgis WITH SCHEMA extensions;\n"})
+    make_project(tmp_path, {"20260101000001_ext.sql":
+                            f"CREATE EXTENSION IF NOT EXISTS {extension} WITH SCHEMA extensions;\n"})
     result = run_supatasks(["db.up"], tmp_path, {"SUPABASE_DB_URL": url})
     if result.returncode == 0:
-        pytest.skip("this server has PostGIS")
-    assert "20260101000001_geo.sql:1: ERROR 0A000" in one_error_line(result.stderr)
-    assert "postgis has no supatasks stand-in: Debian/Ubuntu: apt-get install postgresql-15-postgis-3" in result.stderr
+        pytest.skip(f"this server has {extension}")
+    assert "20260101000001_ext.sql:1: ERROR 0A000" in one_error_line(result.stderr)
+    assert install in result.stderr
 
 
 PEOPLE = ("CREATE TYPE public.role AS ENUM ('member');\n"

@@ -54,6 +54,9 @@ INSTALL_HINTS = {
     "postgis": "Debian/Ubuntu: apt-get install postgresql-15-postgis-3 and set [db] major_version = 15 in "
                "supabase/config.toml (or SUPATASKS_PG_BIN to a PostgreSQL that has PostGIS)",
     "vector": "the wheel's PostgreSQL 18 has it; for another server install pgvector for it",
+    "pgroonga": "PGroonga is a C index access method (no stand-in can provide it); its own apt repository "
+                "(packages.groonga.org) has postgresql-15-pgdg-pgroonga for the PGDG PostgreSQL 15 — set "
+                "SUPATASKS_PG_BIN to that PostgreSQL",
 }
 
 
