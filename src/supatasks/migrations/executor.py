@@ -107,7 +107,7 @@ def session_limits(conn, settings: SessionSettings, local: bool):
     """Apply the profile's lock_timeout and statement_timeout (local=True: for the current transaction only).
     Returns the cursor (in pipeline mode its result arrives later)."""
     return conn.execute("SELECT set_config('lock_timeout', %s, %s), set_config('statement_timeout', %s, %s)",
-                                         (settings.lock_timeout or "0", local, settings.statement_timeout or "0", local))
+                        (settings.lock_timeout or "0", local, settings.statement_timeout or "0", local))
 
 
 def flush_sent(conn, watchdog: Watchdog | None) -> None:
