@@ -85,6 +85,41 @@ def check(c, json=False, keep=False):
         raise Exit(code=1)
 
 
+@db_task(help={
+    "env": ENV_HELP,
+    "json": JSON_HELP + " The shape is src/supatasks/schemas/advise-report.schema.json.",
+})
+def advise(c, env=None, json=False):
+    """Supabase's Security and Performance Advisors on a profile's database (read-only). Exit 1 on ERROR."""
+    from invoke import Exit
+
+    from ..checks.advise import run_advise
+    from ..project import find_project
+    from .console import print_json
+
+    report = run_advise(find_project(), env)
+    if json:
+        print_json(report.as_dict())
+    else:
+        print_advise_report(report)
+    if not report.ok:
+        raise Exit(code=1)
+
+
+def print_advise_report(report, say=None) -> None:
+    from .console import out, table
+
+    say = say or out
+    if report.findings:
+        table(f"advisors on {report.where}" if report.where else "advisors",
+              ["level", "category", "rule", "object", "remedy"],
+              [[f.level, f.category, f.rule, f.object, f.remedy] for f in report.findings])
+    for s in report.unused:
+        say(f"note: [[advise.ignore]] {', '.join(s.rules)} {s.pattern} "
+            "matched no finding")
+    say(("advisors clean: " if not report.findings else "advisors: ") + report.summary())
+
+
 @db_task(help={"env": ENV_HELP, "json": JSON_HELP,
                "schema": "Schemas to list, comma-separated (default: public)."})
 def tables(c, env=None, json=False, schema="public"):
