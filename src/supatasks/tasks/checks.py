@@ -75,6 +75,7 @@ def check(c, json=False, keep=False):
             say(f"          {problem}")
 
     report = run_check(find_project(), keep=keep, on_migration=line, on_seed=line, say=err)
+    print_check_advise(report.advise, say)
     if json:
         print_json(report.as_dict())
     else:
@@ -118,6 +119,17 @@ def print_advise_report(report, say=None) -> None:
         say(f"note: [[advise.ignore]] {', '.join(s.rules)} {s.pattern} "
             "matched no finding")
     say(("advisors clean: " if not report.findings else "advisors: ") + report.summary())
+
+
+def print_check_advise(advise, say) -> None:
+    """db.check's advisor lines: ERROR findings the migrations introduced (they fail it), then the old ones."""
+    if advise is None:
+        return
+    say(f"  {'ok' if advise['ok'] else 'FAIL':<7} advisors after the migrations: {advise['summary']}")
+    for f in advise["introduced"]:
+        say(f"          introduced {f['level']} {f['rule']}: {f['detail']} → {f['remedy']}")
+    for f in advise["present_before"]:
+        say(f"          already before the migrations (not failed): {f['rule']}: {f['detail']}")
 
 
 @db_task(help={"env": ENV_HELP, "json": JSON_HELP,
