@@ -77,14 +77,14 @@ def scratch_before_after(push, say):
                                   f"database of the local server: {exc}\nPass --skip-advise to push without the "
                                   "advisors (recorded in the audit log); nothing was changed") from None
                 before = advise(conn, project.exposed_schemas, suppressions, label=label)
-                for p in push.prepared:
-                    try:
-                        apply_migrations(conn, [prepare(p.migration, p.label, local=True)], SessionSettings())
-                    except SupatasksError as exc:
-                        stopped = p.label
-                        say(f"advisors: {p.label} does not apply on a scratch database of the local server "
-                            f"({str(exc).splitlines()[0]}); the advisors cover the migrations before it")
-                        break
+                try:  # one call: consecutive files go together in one round trip, as db.up sends them
+                    apply_migrations(conn, [prepare(p.migration, p.label, local=True) for p in push.prepared],
+                                     SessionSettings())
+                except SupatasksError as exc:
+                    done = {row.version for row in history.read_history(conn)}
+                    stopped = next((p.label for p in push.prepared if p.migration.version not in done), None)
+                    say(f"advisors: {stopped} does not apply on a scratch database of the local server "
+                        f"({str(exc).splitlines()[0]}); the advisors cover the migrations before it")
                 after = advise(conn, project.exposed_schemas, suppressions, label=label)
         finally:
             admin.drop_database(maint, name)
