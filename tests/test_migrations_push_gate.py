@@ -124,3 +124,12 @@ def test_only_the_files_to_push_are_linted(staging):
     (root / "supabase/migrations/20260101000004_d.sql").write_text("SELECT 1;\n")
     blocked = run_supatasks(["db.push", "--env=staging", "--yes"], root)
     assert blocked.returncode == 2 and "ST021" in blocked.stdout
+
+
+def test_a_migration_that_does_not_apply_locally_stops_the_advisors_not_the_push_rules(staging):
+    root, url = staging
+    (root / "supabase/migrations/20260101000002_b.sql").write_text("SELECT 1 / 0;\n")
+    result = run_supatasks(["db.push", "--env=staging", "--yes"], root)
+    assert "20260101000002_b.sql does not apply on a scratch database" in result.stdout
+    assert result.returncode != 0 and "22012" in result.stderr  # the push meets the same error on the target
+    assert applied_versions(url) == ["20260101000001"]
