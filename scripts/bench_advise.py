@@ -112,7 +112,7 @@ def main(argv: list[str]) -> int:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
 
-    print(f"| what | N | median s | min s | notes |\n|---|---:|---:|---:|---|")
+    print("| what | N | median s | min s | notes |\n|---|---:|---:|---:|---|")
     for what, n, median, least, notes in rows:
         print(f"| {what} | {n} | {median:.2f} | {'' if least is None else f'{least:.2f}'} | {notes} |")
     return 0
