@@ -74,8 +74,9 @@ def scratch_before_after(push, say):
                                      SessionSettings())
                 except SupatasksError as exc:
                     raise Refused(f"the advisor gate could not rebuild the applied migrations on a scratch "
-                                  f"database of the local server: {exc}\nPass --skip-advise to push without the "
-                                  "advisors (recorded in the audit log); nothing was changed") from None
+                                  f"database of the local server ({str(exc).splitlines()[0]}); pass --skip-advise "
+                                  "to push without the advisors (recorded in the audit log); nothing was changed"
+                                  ) from None
                 before = advise(conn, project.exposed_schemas, suppressions, label=label)
                 try:  # one call: consecutive files go together in one round trip, as db.up sends them
                     apply_migrations(conn, [prepare(p.migration, p.label, local=True) for p in push.prepared],
