@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from support import applied_versions, create_database, make_project, query, run_supatasks
+from support import applied_versions, create_database, make_project, one_error_line, query, run_supatasks
 
 CLEAN = ("CREATE TABLE IF NOT EXISTS public.a (id bigint PRIMARY KEY);\n"
          "ALTER TABLE public.a ENABLE ROW LEVEL SECURITY;\n")
@@ -133,3 +133,17 @@ def test_a_migration_that_does_not_apply_locally_stops_the_advisors_not_the_push
     assert "20260101000002_b.sql does not apply on a scratch database" in result.stdout
     assert result.returncode != 0 and "22012" in result.stderr  # the push meets the same error on the target
     assert applied_versions(url) == ["20260101000001"]
+
+
+def test_applied_migrations_that_do_not_rebuild_locally_refuse_with_one_line(staging):
+    root, url = staging
+    query(url, "CREATE TABLE public.legacy (id int)")  # made by hand on staging, long ago
+    (root / "supabase/migrations/20260101000002_b.sql").write_text(
+        "ALTER TABLE public.legacy ADD COLUMN IF NOT EXISTS note text;\n")
+    assert run_supatasks(["db.push", "--env=staging", "--yes", "--skip-advise"], root).returncode == 0
+    (root / "supabase/migrations/20260101000003_c.sql").write_text("SELECT 1;\n")
+    result = run_supatasks(["db.push", "--env=staging", "--yes"], root)
+    assert result.returncode == 2
+    line = one_error_line(result.stderr)
+    assert "could not rebuild the applied migrations" in line and "42P01" in line and "--skip-advise" in line
+    assert applied_versions(url) == ["20260101000001", "20260101000002"]
