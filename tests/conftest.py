@@ -59,6 +59,16 @@ def pg15_server(tmp_path_factory):
     server.stop()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def scratch_server_for_pushes(pg_server):
+    """The local server of test projects that push without a local profile (see support.cli.SCRATCH_SERVER)."""
+    from support.cli import SCRATCH_SERVER
+
+    SCRATCH_SERVER["url"] = pg_server.url("postgres")
+    yield
+    SCRATCH_SERVER.clear()
+
+
 @pytest.fixture
 def db_url(pg_server) -> str:
     """A fresh, empty database on the embedded server."""

@@ -123,3 +123,17 @@ def test_corpus_is_valid_and_sized(tmp_path):
     assert "BEGIN;" in files[24].read_text()  # every 25th file carries its own transaction
     assert all(line.strip() not in ("BEGIN;", "COMMIT;") for line in corpus.floor_sql(30).splitlines())
     assert corpus.expected_counts(30)["tables"] == 30
+
+
+def test_bench_advise_runs_every_measurement():
+    """scripts/bench_advise.py: db.advise on the example project and a corpus, and the push gate, all succeed."""
+    result = subprocess.run([sys.executable, str(REPO / "scripts" / "bench_advise.py"), "--sizes", "5",
+                             "--repeat", "1"], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert [r.split(" | ")[0] for r in rows] == [
+        "| `db.advise` on the example project", "| `db.advise` on the 5-migration corpus",
+        "| `db.push --env=staging --dry-run --skip-lint` with the advisor gate",
+        "| `db.push --env=staging --dry-run --skip-lint` --skip-advise",
+        "| the advisor gate itself (difference of the medians)"]
+    assert "0 error(s), 0 warning(s), 0 info, 6 suppressed" in rows[0]

@@ -10,6 +10,7 @@ from pathlib import Path
 from .errors import ConfigError
 
 DEFAULT_SEED_PATHS = ["./seed.sql"]
+DEFAULT_EXPOSED_SCHEMAS = ["public", "graphql_public"]  # the CLI's default [api] schemas
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,12 @@ class Project:
         """([db.seed] enabled, sql_paths) with the CLI's defaults."""
         seed = self.config.get("db", {}).get("seed", {})
         return bool(seed.get("enabled", True)), list(seed.get("sql_paths", DEFAULT_SEED_PATHS))
+
+    @property
+    def exposed_schemas(self) -> list[str]:
+        """The schemas the Data API serves ([api] schemas of config.toml, the CLI's default otherwise)."""
+        schemas = self.config.get("api", {}).get("schemas")
+        return list(schemas) if isinstance(schemas, list) and schemas else list(DEFAULT_EXPOSED_SCHEMAS)
 
     def relative(self, path: Path) -> str:
         """`path` relative to the project root where possible (as the CLI records seed paths)."""

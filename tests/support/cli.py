@@ -10,6 +10,21 @@ import sys
 from pathlib import Path
 
 SUPATASKS = str(Path(sys.executable).parent / "supatasks")
+# The server on which a push's advisor gate makes its scratch database (the local profile's server) in tests
+# whose project has no local profile of its own; tests/conftest.py sets it to the session's pg_server.
+SCRATCH_SERVER: dict[str, str] = {}
+
+
+def local_profile_for_push(args: list[str], cwd: Path, env: dict[str, str] | None) -> None:
+    """db.push (and db.up on a remote profile) proves the pending migrations on a scratch database of the
+    local server. A test project pushing to staging or production without a local profile would start an
+    embedded server of its own (and leave it running): give it `.env.local` on the session's server instead."""
+    env = env or {}
+    profile = next((a.split("=", 1)[1] for a in args if a.startswith("--env=")), env.get("SUPATASKS_ENV", "local"))
+    if (not args or args[0] not in ("db.push", "db.up") or profile == "local" or "SUPABASE_DB_URL" in env
+            or not SCRATCH_SERVER or (Path(cwd) / ".env.local").exists() or "--skip-advise" in args):
+        return
+    (Path(cwd) / ".env.local").write_text(f"SUPABASE_DB_URL={SCRATCH_SERVER['url']}\n")
 
 
 def clean_env(env: dict[str, str] | None = None) -> dict[str, str]:
@@ -21,6 +36,7 @@ def clean_env(env: dict[str, str] | None = None) -> dict[str, str]:
 
 def run_supatasks(args: list[str], cwd: Path, env: dict[str, str] | None = None, input: str | None = None,
                   timeout: float = 300) -> subprocess.CompletedProcess:
+    local_profile_for_push(args, cwd, env)
     return subprocess.run([SUPATASKS, *args], cwd=cwd, env=clean_env(env), input=input, capture_output=True,
                           text=True, timeout=timeout)
 
@@ -44,6 +60,7 @@ def default_sigint() -> None:
 
 def spawn(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
     """Start the real `supatasks` console script without waiting for it."""
+    local_profile_for_push(args, cwd, env)
     return subprocess.Popen([SUPATASKS, *args], cwd=cwd, env=clean_env(env), stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             preexec_fn=default_sigint)

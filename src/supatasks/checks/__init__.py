@@ -3,6 +3,7 @@ snapshots and inspection. Imports migrations/, reset/ and sqltext/.
 
 - lint.py (db.lint and the push gate), config.py (supabase/supatasks.toml, read once), rules.py (the rules and
   their findings), squawk.py, changed.py (git: --changed), check.py (db.check), snapshot.py, inspect.py
+- advise/ (db.advise: Supabase's Security and Performance Advisors, in db.check and the advisor gate of db.push)
 """
 
 from ..lazy import exports

@@ -124,6 +124,7 @@ class CheckReport:
     fingerprint: str | None = None
     kept: bool = False
     seconds: float = 0.0
+    advise: dict | None = None  # {ok, introduced, present_before, summary}: the advisors after the migrations
 
     @property
     def failed(self) -> list:
@@ -131,19 +132,21 @@ class CheckReport:
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not any(m.skipped for m in self.migrations)
+        return (not self.failed and not any(m.skipped for m in self.migrations)
+                and (self.advise is None or self.advise["ok"]))
 
     def summary(self) -> str:
         migrations = sum(1 for m in self.migrations if m.ok)
         seeds = sum(1 for s in self.seeds if s.ok)
         trips = sum(1 for m in self.migrations if m.round_trip is not None)
-        verdict = "passed" if self.ok else f"FAILED ({len(self.failed)} failure(s))"
+        failures = len(self.failed) + (0 if self.advise is None else len(self.advise["introduced"]))
+        verdict = "passed" if self.ok else f"FAILED ({failures} failure(s))"
         return (f"check {verdict}: {migrations}/{len(self.migrations)} migration(s) ok, {trips} round trip(s), "
                 f"{seeds}/{len(self.seeds)} seed file(s) ok in {self.seconds:.2f}s")
 
     def as_dict(self) -> dict:
         return {"ok": self.ok, "server": self.server, "database": self.database, "kept": self.kept,
-                "fingerprint": self.fingerprint,
+                "fingerprint": self.fingerprint, "advise": self.advise,
                 "migrations": [m.as_dict() for m in self.migrations],
                 "seeds": [s.as_dict() for s in self.seeds],
                 "summary": {"migrations": len(self.migrations),
@@ -161,16 +164,9 @@ def run_check(project: Project, *, keep: bool = False, on_migration=lambda m: No
     unless `keep`."""
     from ..migrations.seeds import seed_files
     from ..reset.reset import ensure_base_template, maintenance_database
-    from ..target import open_target
 
     began = time.perf_counter()
-    target = open_target(project, "local")
-    if not target.profile.is_local or target.profile.protected:
-        raise Refused(f"db.check runs only on the local profile's server; {target.name} is not one")
-    if not target.embedded and not _loopback(target.db.host):
-        raise Refused(f"db.check creates and drops a scratch database, so it runs only on a server on this "
-                      f"machine; the local profile points at {target.db.display()} (SUPABASE_DB_URL in the "
-                      "environment or .env.local?); nothing was changed")
+    target = scratch_server(project, "db.check")
     allowances = load_allowances(project)
     scan = scan_migrations(project)
     require_no_duplicates(scan)
@@ -182,7 +178,9 @@ def run_check(project: Project, *, keep: bool = False, on_migration=lambda m: No
         admin.clone_database(maint, base, name)
         try:
             with target.connect(database=name) as conn:
+                advised = advise_before(project, conn)
                 _check_migrations(project, conn, scan.migrations, report, on_migration, allowances)
+                report.advise = advise_after(project, conn, advised)
                 if any(m.skipped or not m.applied for m in report.migrations):
                     report.seeds = [SeedCheck(s.label, skipped=True) for s in seeds]
                 else:
@@ -193,6 +191,41 @@ def run_check(project: Project, *, keep: bool = False, on_migration=lambda m: No
                 admin.drop_database(maint, name)
     report.seconds = time.perf_counter() - began
     return report
+
+
+def scratch_server(project: Project, what: str):
+    """The local profile's server, where scratch databases may be created and dropped (the embedded one, or a
+    SUPABASE_DB_URL on this machine); anything else is refused."""
+    from ..target import open_target
+
+    target = open_target(project, "local")
+    if not target.profile.is_local or target.profile.protected:
+        raise Refused(f"{what} runs only on the local profile's server; {target.name} is not one")
+    if not target.embedded and not _loopback(target.db.host):
+        raise Refused(f"{what} creates and drops a scratch database, so it runs only on a server on this "
+                      f"machine; the local profile points at {target.db.display()} (SUPABASE_DB_URL in the "
+                      "environment or .env.local?); nothing was changed")
+    return target
+
+
+# -- the advisors, before and after the migrations --------------------------------------------------------
+
+def advise_before(project: Project, conn):
+    """The advisors on the scratch database before any migration (the platform's own state)."""
+    from .advise import advise_project
+
+    return advise_project(project, conn)
+
+
+def advise_after(project: Project, conn, before) -> dict:
+    """ERROR findings the migrations introduced fail the check; those present before are only reported."""
+    from .advise import advise_project, introduced
+
+    after = advise_project(project, conn)
+    new = introduced(before, after)
+    return {"ok": not new, "introduced": [f.as_dict() for f in new],
+            "present_before": [f.as_dict() for f in before.findings if f.level == "ERROR"],
+            "summary": after.summary()}
 
 
 def load_allowances(project: Project) -> list[tuple[str, list[str], str]]:

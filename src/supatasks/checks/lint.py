@@ -22,7 +22,6 @@ from .config import LintConfig, has_reason, load_config
 from .rules import ERROR, RULES, SQUAWK_EXCLUDED, UNSUPPRESSIBLE, WARNING, Finding, Hit, finding, known_rule
 
 REPORT_VERSION = 1
-DEFAULT_EXPOSED_SCHEMAS = ["public", "graphql_public"]
 SUPPRESSION = re.compile(r"--\s*supatasks-lint\s*:\s*(?P<body>.*?)\s*$")
 PROBLEM_RULES = {"legacy-down-file": "ST021", "invalid-name": "ST022", "duplicate-version": "ST023"}
 
@@ -68,8 +67,7 @@ class LintReport:
 
 def exposed_schemas(project: Project) -> list[str]:
     """The schemas the Data API serves ([api] schemas in config.toml): tables there need RLS."""
-    schemas = project.config.get("api", {}).get("schemas")
-    return list(schemas) if isinstance(schemas, list) and schemas else list(DEFAULT_EXPOSED_SCHEMAS)
+    return project.exposed_schemas
 
 
 # -- suppression comments --------------------------------------------------------------------------------

@@ -109,14 +109,18 @@ def require_seed_consent(push: PushPlan, confirm) -> None:
 
 
 def run_push(push: PushPlan, consent, *, dry_run: bool = False, engine: str = "supatasks",
-             skip_lint: bool = False, reporter: Reporter | None = None, say=lambda message: None) -> PushOutcome:
-    """db.push after its plan: the lint gate, the seed rule, the confirmation, then apply — by supatasks or by
-    `supabase db push` (whose applied versions are then recorded in the audit log)."""
-    from ..checks.lint import push_lint_gate  # the one import from checks/: the files to push are linted first
+             skip_lint: bool = False, skip_advise: bool = False, reporter: Reporter | None = None,
+             say=lambda message: None) -> PushOutcome:
+    """db.push after its plan: the lint gate, the advisor gate, the seed rule, the confirmation, then apply — by
+    supatasks or by `supabase db push` (whose applied versions are then recorded in the audit log)."""
+    # the imports from checks/: the files to push are linted first, then proved on a scratch database
+    from ..checks.advise import push_advise_gate
+    from ..checks.lint import push_lint_gate
     from ..confirmation import confirm_write
 
     target = push.target
     gate = push_lint_gate(push, skip_lint=skip_lint, dry_run=dry_run, say=say)
+    gate.update(push_advise_gate(push, skip_advise=skip_advise, dry_run=dry_run, say=say))
     if dry_run:
         return PushOutcome(push, "dry-run")
     if push.empty:

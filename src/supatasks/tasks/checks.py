@@ -75,6 +75,7 @@ def check(c, json=False, keep=False):
             say(f"          {problem}")
 
     report = run_check(find_project(), keep=keep, on_migration=line, on_seed=line, say=err)
+    print_check_advise(report.advise, say)
     if json:
         print_json(report.as_dict())
     else:
@@ -83,6 +84,52 @@ def check(c, json=False, keep=False):
             out(f"kept the scratch database {report.database} on {report.server}")
     if not report.ok:
         raise Exit(code=1)
+
+
+@db_task(help={
+    "env": ENV_HELP,
+    "json": JSON_HELP + " The shape is src/supatasks/schemas/advise-report.schema.json.",
+})
+def advise(c, env=None, json=False):
+    """Supabase's Security and Performance Advisors on a profile's database (read-only). Exit 1 on ERROR."""
+    from invoke import Exit
+
+    from ..checks.advise import run_advise
+    from ..project import find_project
+    from .console import print_json
+
+    report = run_advise(find_project(), env)
+    if json:
+        print_json(report.as_dict())
+    else:
+        print_advise_report(report)
+    if not report.ok:
+        raise Exit(code=1)
+
+
+def print_advise_report(report, say=None) -> None:
+    from .console import out, table
+
+    say = say or out
+    if report.findings:
+        table(f"advisors on {report.where}" if report.where else "advisors",
+              ["level", "category", "rule", "object", "remedy"],
+              [[f.level, f.category, f.rule, f.object, f.remedy] for f in report.findings])
+    for s in report.unused:
+        say(f"note: [[advise.ignore]] {', '.join(s.rules)} {s.pattern} "
+            "matched no finding")
+    say(("advisors clean: " if not report.findings else "advisors: ") + report.summary())
+
+
+def print_check_advise(advise, say) -> None:
+    """db.check's advisor lines: ERROR findings the migrations introduced (they fail it), then the old ones."""
+    if advise is None:
+        return
+    say(f"  {'ok' if advise['ok'] else 'FAIL':<7} advisors after the migrations: {advise['summary']}")
+    for f in advise["introduced"]:
+        say(f"          introduced {f['level']} {f['rule']}: {f['detail']} → {f['remedy']}")
+    for f in advise["present_before"]:
+        say(f"          already before the migrations (not failed): {f['rule']}: {f['detail']}")
 
 
 @db_task(help={"env": ENV_HELP, "json": JSON_HELP,

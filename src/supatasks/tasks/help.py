@@ -5,6 +5,8 @@ JSON_HELP = "Print machine-readable JSON on stdout instead of a table."
 YES_HELP = "Consent without a terminal (not enough for protected profiles such as production)."
 CONFIRM_HELP = "For protected profiles: the project ref (or profile name), as consent without a terminal."
 SKIP_LINT_HELP = "Push even though db.lint finds errors in the files to push (recorded in the audit log)."
+SKIP_ADVISE_HELP = ("Push even though the pending migrations introduce ERROR-level advisor findings "
+                    "(db.advise on a scratch database of the local server; recorded in the audit log).")
 DRY_RUN_HELP = "Show the plan; change nothing."
 INCLUDE_ALL_HELP = "Also apply local files older than the newest applied migration."
 NO_BACKUP_HELP = "Skip the backup taken first (refused for protected profiles such as production)."

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from .edge import db_task
-from .help import CONFIRM_HELP, DRY_RUN_HELP, ENV_HELP, INCLUDE_ALL_HELP, JSON_HELP, SKIP_LINT_HELP, YES_HELP
+from .help import (
+    CONFIRM_HELP,
+    DRY_RUN_HELP,
+    ENV_HELP,
+    INCLUDE_ALL_HELP,
+    JSON_HELP,
+    SKIP_ADVISE_HELP,
+    SKIP_LINT_HELP,
+    YES_HELP,
+)
 
 
 @db_task(help={"name": "Migration name: lower-case words joined by underscores, e.g. add_user_preferences."})
@@ -28,10 +37,11 @@ def new(c, name):
     "yes": YES_HELP,
     "confirm": CONFIRM_HELP,
     "skip_lint": SKIP_LINT_HELP + " Non-local profiles only.",
+    "skip_advise": SKIP_ADVISE_HELP + " Non-local profiles only.",
     "retries": "Retry a migration that hit lock_timeout this many times, with backoff (default: profile's).",
 })
 def up(c, env=None, dry_run=False, include_all=False, engine="supatasks", json=False, yes=False, confirm=None,
-       skip_lint=False, retries=None):
+       skip_lint=False, skip_advise=False, retries=None):
     """Apply pending migrations, each in one transaction with its history row."""
     from ..migrations.up import migrate_up, parse_retries
     from ..project import find_project
@@ -47,7 +57,7 @@ def up(c, env=None, dry_run=False, include_all=False, engine="supatasks", json=F
         if retries is not None:  # the option overrides the profile's SUPATASKS_LOCK_RETRIES
             target.profile.values["SUPATASKS_LOCK_RETRIES"] = str(retries)
         print_push(target, dry_run=dry_run, json=json, include_all=include_all, engine=engine, yes=yes,
-                   confirm=confirm, skip_lint=skip_lint)
+                   confirm=confirm, skip_lint=skip_lint, skip_advise=skip_advise)
         return
     if engine == "cli":
         result = supabase_cli.migration_up(target.project, target.db, include_all=include_all)
