@@ -104,14 +104,14 @@ class DataAtRisk:
         losing = self.losing
         if not losing:
             return None
-        parts = []
-        for kind, noun in ((DROP_TABLE, "table"), (TRUNCATE, "table"), (DROP_COLUMN, "column"),
-                           (CHANGE_TYPE, "column"), (DELETE_ALL, "table"), (UPDATE_ALL, "table")):
+        parts, last_verb = [], None
+        for kind, verb, noun in ((DROP_TABLE, "drop", "table"), (DROP_COLUMN, "drop", "column"),
+                                 (TRUNCATE, "truncate", "table"), (CHANGE_TYPE, "convert", "column"),
+                                 (DELETE_ALL, "empty", "table"), (UPDATE_ALL, "rewrite", "table")):
             n = len({i.change.subject for i in losing if i.change.kind == kind})
-            if n:
-                verb = {DROP_TABLE: "drop", TRUNCATE: "truncate", DROP_COLUMN: "drop", CHANGE_TYPE: "convert",
-                        DELETE_ALL: "empty", UPDATE_ALL: "rewrite"}[kind]
-                parts.append(f"{verb} {n} {noun}{'s' if n > 1 else ''}")
+            if n:  # "drop 1 table and 1 column": a verb once for consecutive parts
+                parts.append(f"{'' if verb == last_verb else verb + ' '}{n} {noun}{'s' if n > 1 else ''}")
+                last_verb = verb
         exact = all(i.exact for i in losing)
         joined = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
         return f"{joined} holding {'' if exact else 'about '}{self.rows:,} rows"

@@ -1,0 +1,113 @@
+"""The data at risk, before consent: a rollback whose down files drop a table with rows and a column with
+data lists both with their counts in the plan, in --json and in the incident record, and production's
+prompt names them; without a terminal and without consent it still refuses (exit 2) and changes nothing."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pexpect
+import pytest
+
+from support import (REF, SECRET, SUPATASKS, applied_versions, connect, fingerprint, ok, profiles_project,
+                     run_supatasks)
+from support.cli import clean_env
+
+FIRST = {
+    "20260301000001_people.sql": "CREATE TABLE IF NOT EXISTS public.people (id bigint PRIMARY KEY, name text);\n"
+                                 "ALTER TABLE public.people ENABLE ROW LEVEL SECURITY;\n",
+}
+SECOND = {  # the release to undo: a column on people, a table of its own
+    "20260302000001_nickname.sql": "ALTER TABLE public.people ADD COLUMN IF NOT EXISTS nickname text;\n",
+    "20260302000002_visits.sql": "CREATE TABLE IF NOT EXISTS public.visits (id bigint PRIMARY KEY, at timestamptz);\n"
+                                 "ALTER TABLE public.visits ENABLE ROW LEVEL SECURITY;\n",
+}
+DOWN = {
+    "20260301000001_people.down.sql": "DROP TABLE IF EXISTS public.people;\n",
+    "20260302000001_nickname.down.sql": "ALTER TABLE public.people DROP COLUMN IF EXISTS nickname;\n",
+    "20260302000002_visits.down.sql": "-- the visits go\nDROP TABLE IF EXISTS public.visits;\n",
+}
+VERSIONS = sorted(name.split("_")[0] for name in {**FIRST, **SECOND})
+PHRASE = "drop 1 table and 1 column holding 7 rows"
+
+
+def released(root, pg_server, pw_server, env_name):
+    """Two pushes to `env_name`, then rows: 5 visits, 2 of 3 people with a nickname."""
+    urls = profiles_project(root, pg_server, pw_server, FIRST, DOWN)
+    (root / ".env.local").write_text(f"SUPABASE_DB_URL={pg_server.url('postgres')}\n")  # rehearsal, shadow
+    consent = f"--confirm={REF}" if env_name == "production" else "--yes"
+    ok(["db.push", f"--env={env_name}", consent], root)
+    for name, body in SECOND.items():
+        (root / "supabase/migrations" / name).write_text(body)
+    ok(["db.push", f"--env={env_name}", consent], root)
+    password = SECRET if env_name == "production" else None
+    with connect(urls[env_name], password) as conn:
+        conn.execute("INSERT INTO public.people VALUES (1, 'ada', 'A'), (2, 'bob', NULL), (3, 'cy', 'C')")
+        conn.execute("INSERT INTO public.visits SELECT g, now() FROM generate_series(1, 5) g")
+    return urls[env_name], password
+
+
+def test_the_plan_and_json_list_the_table_and_the_column_with_their_counts(tmp_path, pg_server, pw_server):
+    url, _ = released(tmp_path, pg_server, pw_server, "staging")
+    shown = ok(["db.rollback", "--env=staging", "--dry-run"], tmp_path).stdout
+    assert f"Data at risk on the target: {PHRASE}" in shown, shown
+    assert re.search(r"drop table public\.visits — 5 row\(s\) dropped, [\d.]+ kB "
+                     r"\(supabase/rollbacks/20260302000002_visits\.down\.sql:2\)", shown), shown
+    assert "drop column public.people.nickname — 2 value(s) dropped" in shown
+    assert "20260302000001_nickname.down.sql:1" in shown
+
+    data = json.loads(ok(["db.rollback", "--env=staging", "--dry-run", "--json"], tmp_path).stdout)
+    risk = data["data_at_risk"]
+    assert risk["rows"] == 7 and risk["exact"] and risk["summary"] == PHRASE
+    items = {(i["kind"], i["table"], i["column"]): i for i in risk["items"]}
+    assert items[("drop table", "public.visits", None)]["rows"] == 5
+    assert items[("drop table", "public.visits", None)]["bytes"] > 0
+    assert items[("drop column", "public.people", "nickname")]["rows"] == 2
+    assert applied_versions(url) == VERSIONS  # a dry run changes nothing
+
+    # db.down shows the same, as text and as JSON
+    down = json.loads(ok(["db.down", "--env=staging", "--last=2", "--dry-run", "--json"], tmp_path).stdout)
+    assert down["data_at_risk"]["summary"] == PHRASE
+
+
+def test_the_incident_record_and_the_backup_proof_name_the_rows(tmp_path, pg_server, pw_server):
+    url, _ = released(tmp_path, pg_server, pw_server, "staging")
+    data = json.loads(ok(["db.rollback", "--env=staging", "--yes", "--json"], tmp_path).stdout)
+    assert data["data_at_risk"]["summary"] == PHRASE
+    assert "holds the rows of public.people, public.visits" in data["backup_proof"]
+    assert data["verification"]["ok"] is True
+    record = (tmp_path / data["incident_record"]).read_text()
+    assert f"**Data at risk:** {PHRASE}" in record
+    assert "drop table public.visits — 5 row(s) dropped" in record
+    assert "**Backup proven:** pg_restore --list reads it" in record
+    assert "Rehearse the down files" in record and "not asked" in record  # staging: not by default
+    assert applied_versions(url) == VERSIONS[:1]
+
+
+def test_production_prompt_names_what_is_at_risk(tmp_path, pg_server, pw_server):
+    url, password = released(tmp_path, pg_server, pw_server, "production")
+    child = pexpect.spawn(SUPATASKS, ["db.rollback", "--env=production"], cwd=str(tmp_path), encoding="utf-8",
+                          timeout=180, env=clean_env())
+    child.expect(f"Type '{REF}' to {PHRASE} on production: ")
+    assert "Rehearsal on a copy of the target's schema" in child.before  # protected: rehearsed by default
+    child.sendline("no")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2
+    assert applied_versions(url, password) == VERSIONS
+
+
+@pytest.mark.parametrize("env_name,args", [("production", []), ("production", ["--yes"]), ("staging", [])])
+def test_without_a_terminal_and_consent_it_refuses_and_changes_nothing(tmp_path, pg_server, pw_server,
+                                                                       env_name, args):
+    url, password = released(tmp_path, pg_server, pw_server, env_name)
+    before = fingerprint(url, password)
+    for command in (["db.rollback"], ["db.down", "--last=2"]):
+        result = run_supatasks([*command, f"--env={env_name}", *args], tmp_path)
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert PHRASE in result.stdout + result.stderr
+    assert applied_versions(url, password) == VERSIONS and fingerprint(url, password) == before
+    with connect(url, password) as conn:
+        assert conn.execute("SELECT count(*) FROM public.visits").fetchone() == (5,)
+    assert not list((tmp_path / "backups").glob("*.dump")) if (tmp_path / "backups").exists() else True
