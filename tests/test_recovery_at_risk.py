@@ -10,7 +10,7 @@ import re
 import pexpect
 import pytest
 
-from support import (REF, SECRET, SUPATASKS, applied_versions, connect, fingerprint, ok, profiles_project,
+from support import (REF, SECRET, SUPATASKS, applied_versions, connect, fingerprint, ok, profiles_project, rows,
                      run_supatasks)
 from support.cli import clean_env
 
@@ -111,3 +111,39 @@ def test_without_a_terminal_and_consent_it_refuses_and_changes_nothing(tmp_path,
     with connect(url, password) as conn:
         assert conn.execute("SELECT count(*) FROM public.visits").fetchone() == (5,)
     assert not list((tmp_path / "backups").glob("*.dump")) if (tmp_path / "backups").exists() else True
+
+
+def test_push_shows_what_its_files_destroy_rehearses_and_verifies(tmp_path, pg_server, pw_server):
+    url, _ = released(tmp_path, pg_server, pw_server, "staging")
+    (tmp_path / "supabase/migrations/20260303000001_cleanup.sql").write_text(
+        "TRUNCATE public.visits;\n"
+        "ALTER TABLE public.people ALTER COLUMN name TYPE varchar(3), ALTER COLUMN id TYPE numeric;\n")
+    plan = json.loads(ok(["db.push", "--env=staging", "--dry-run", "--json", "--skip-lint"], tmp_path).stdout)
+    items = {(i["kind"], i["table"], i["column"]): i for i in plan["data_at_risk"]["items"]}
+    assert items[("truncate", "public.visits", None)]["rows"] == 5
+    narrowed = items[("change type", "public.people", "name")]
+    assert (narrowed["rows"], narrowed["old_type"], narrowed["new_type"]) == (3, "text", "varchar(3)")
+    assert ("change type", "public.people", "id") not in items  # bigint → numeric keeps every value
+    assert plan["data_at_risk"]["summary"] == "truncate 1 table and convert 1 column holding 8 rows"
+
+    # --rehearse runs the file on a copy of the schema first (timed), --verify compares the result afterwards
+    result = ok(["db.push", "--env=staging", "--yes", "--skip-lint", "--rehearse", "--verify"], tmp_path)
+    assert re.search(r"ok {6}20260303000001_cleanup\.sql \(supabase/migrations/20260303000001_cleanup\.sql\) "
+                     r"in \d+\.\d{3}s", result.stdout), result.stdout
+    assert "schema verified: the target matches the migrations up to 20260303000001" in result.stdout
+    assert "truncate 1 table and convert 1 column holding 8 rows" in result.stdout
+    assert applied_versions(url)[-1] == "20260303000001"
+
+
+def test_exec_dry_run_lists_unqualified_deletes_and_updates(tmp_path, pg_server, pw_server):
+    url, _ = released(tmp_path, pg_server, pw_server, "staging")
+    script = tmp_path / "fix.sql"
+    script.write_text("UPDATE public.people SET name = upper(name);\nDELETE FROM public.visits WHERE id = 1;\n"
+                      "DELETE FROM public.visits;\n")
+    data = json.loads(ok(["db.exec", str(script), "--env=staging", "--dry-run", "--json"], tmp_path).stdout)
+    risk = data["data_at_risk"]
+    assert [(i["kind"], i["table"], i["rows"], i["line"]) for i in risk["items"]] == [
+        ("update all rows", "public.people", 3, 1), ("delete all rows", "public.visits", 5, 3)]
+    refused = run_supatasks(["db.exec", str(script), "--env=staging"], tmp_path)
+    assert refused.returncode == 2 and "Data at risk on the target: empty 1 table and rewrite 1 table holding 8 rows" in refused.stdout
+    assert rows(url, "SELECT count(*) FROM public.visits") == [(5,)]

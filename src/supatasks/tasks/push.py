@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .edge import db_task
-from .help import CONFIRM_HELP, DRY_RUN_HELP, ENV_HELP, INCLUDE_ALL_HELP, JSON_HELP, SKIP_LINT_HELP, YES_HELP
+from .help import (CONFIRM_HELP, DRY_RUN_HELP, ENV_HELP, INCLUDE_ALL_HELP, JSON_HELP, REHEARSE_HELP, SKIP_LINT_HELP,
+                   VERIFY_HELP, YES_HELP)
 
 
 @db_task(help={
@@ -16,9 +17,11 @@ from .help import CONFIRM_HELP, DRY_RUN_HELP, ENV_HELP, INCLUDE_ALL_HELP, JSON_H
     "yes": YES_HELP,
     "confirm": CONFIRM_HELP,
     "skip_lint": SKIP_LINT_HELP,
+    "rehearse": REHEARSE_HELP,
+    "verify": VERIFY_HELP,
 })
 def push(c, env=None, dry_run=False, json=False, include_all=False, include_seed=False, engine="supatasks",
-         yes=False, confirm=None, skip_lint=False):
+         yes=False, confirm=None, skip_lint=False, rehearse=False, verify=False):
     """Plan, confirm and apply pending migrations to a profile (e.g. --env=staging)."""
     from ..project import find_project
     from ..server.supabase_cli import require_engine
@@ -27,11 +30,11 @@ def push(c, env=None, dry_run=False, json=False, include_all=False, include_seed
     require_engine(engine)
     target = open_target(find_project(), env)
     print_push(target, dry_run=dry_run, json=json, include_all=include_all, include_seed=include_seed,
-               engine=engine, yes=yes, confirm=confirm, skip_lint=skip_lint)
+               engine=engine, yes=yes, confirm=confirm, skip_lint=skip_lint, rehearse=rehearse, verify=verify)
 
 
 def print_push(target, *, dry_run=False, json=False, include_all=False, include_seed=False, engine="supatasks",
-               yes=False, confirm=None, skip_lint=False):
+               yes=False, confirm=None, skip_lint=False, rehearse=False, verify=False):
     """db.push and db.up on a non-local profile: the plan (as JSON first with --json), then run_push."""
     from ..confirmation import Consent
     from ..migrations.push import plan_push, run_push
@@ -42,7 +45,8 @@ def print_push(target, *, dry_run=False, json=False, include_all=False, include_
     if json:
         print_json(plan.as_dict())
     outcome = run_push(plan, Consent(yes=yes, confirm=confirm), dry_run=dry_run, engine=engine,
-                       skip_lint=skip_lint, reporter=LineReporter(quiet=json), say=say)
+                       skip_lint=skip_lint, reporter=LineReporter(quiet=json), say=say, rehearse=rehearse,
+                       verify=verify)
     if outcome.done == "dry-run":
         if not json:
             out(plan.summary())
