@@ -71,7 +71,8 @@ def main() -> None:
         with psycopg.connect(server.url("bench_template"), autocommit=True) as conn:
             apply_bootstrap(conn)
         project_root = folder / "project"
-        shutil.copytree(REPO / "supabase", project_root / "supabase", ignore=shutil.ignore_patterns(".temp", ".branches"))
+        shutil.copytree(REPO / "supabase", project_root / "supabase",
+                        ignore=shutil.ignore_patterns(".temp", ".branches"))
         (project_root / ".env.local").write_text(f"SUPABASE_DB_URL={server.url('postgres')}\n")
         os.chdir(project_root)
         for trial in range(options.repeat):
@@ -117,8 +118,9 @@ def main() -> None:
         server.stop()
         shutil.rmtree(folder, ignore_errors=True)
 
-    print(f"| step | median s | min–max s |  ({options.repeat} repeats, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
-          f"load {os.getloadavg()[0]:.2f})")
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    print(f"{options.repeat} repeats, {when}, load average {os.getloadavg()[0]:.2f}\n")
+    print("| step | median s | min–max s |")
     print("|---|---|---|")
     for label, values in timings.items():
         print(f"| {label} | {statistics.median(values):.2f} | {min(values):.2f}–{max(values):.2f} |")

@@ -145,5 +145,6 @@ def test_exec_dry_run_lists_unqualified_deletes_and_updates(tmp_path, pg_server,
     assert [(i["kind"], i["table"], i["rows"], i["line"]) for i in risk["items"]] == [
         ("update all rows", "public.people", 3, 1), ("delete all rows", "public.visits", 5, 3)]
     refused = run_supatasks(["db.exec", str(script), "--env=staging"], tmp_path)
-    assert refused.returncode == 2 and "Data at risk on the target: empty 1 table and rewrite 1 table holding 8 rows" in refused.stdout
+    assert refused.returncode == 2
+    assert "Data at risk on the target: empty 1 table and rewrite 1 table holding 8 rows" in refused.stdout
     assert rows(url, "SELECT count(*) FROM public.visits") == [(5,)]

@@ -28,9 +28,10 @@ NOT_COMPARED = ("extension", "grant")
 
 
 class VerificationFailed(SupatasksError):
-    """The target's schema differs from what the migration files give at its head."""
+    """The target's schema differs from what the migration files give at its head (`verification`), or it
+    could not be compared (`verification` None) — after the change itself was done."""
 
-    def __init__(self, message: str, verification: "Verification"):
+    def __init__(self, message: str, verification: "Verification | None"):
         super().__init__(message)
         self.verification = verification
 
@@ -120,6 +121,17 @@ def verify_schema(target: Target, head: str | None, say=lambda message: None) ->
     result = Verification(head, diff(comparable(expected, ignored), comparable(actual, ignored)))
     result.seconds = time.perf_counter() - began
     return result
+
+
+def verify_after(target: Target, head: str | None, done: str, say=lambda message: None) -> Verification:
+    """verify_schema after a change (`done`: "the rollback", "the push"): a verification that cannot run (no
+    local server on this machine, a failing migration file in the shadow) is an error of its own — never a
+    refusal, which would read as "nothing was changed"."""
+    try:
+        return verify_schema(target, head, say)
+    except SupatasksError as exc:
+        raise VerificationFailed(f"{done} is done on {target.name}, but its schema could not be verified: {exc}",
+                                 None) from None
 
 
 def require_verified(verification: Verification, target: Target) -> None:

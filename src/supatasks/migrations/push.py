@@ -169,11 +169,11 @@ def run_push(push: PushPlan, consent, *, dry_run: bool = False, engine: str = "s
         outcome = PushOutcome(push, "applied", apply_push(push, reporter, batch, details=gate),
                               rehearsal=rehearsal)
     if verify:
-        from ..checks.verify import require_verified, verify_schema
+        from ..checks.verify import require_verified, verify_after
 
         with target.connect() as conn:
             applied = [r.version for r in history.read_history(conn)]
-        outcome.verification = verify_schema(target, applied[-1] if applied else None, say)
+        outcome.verification = verify_after(target, applied[-1] if applied else None, "the push", say)
         for line in outcome.verification.lines():
             say(line)
         require_verified(outcome.verification, target)

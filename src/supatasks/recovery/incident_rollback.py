@@ -91,9 +91,10 @@ def incident_rollback(target: Target, consent, *, say: Callable[[str], None], ba
     try:
         _run_steps(target, consent, outcome, ctx, say, batch=batch, to=to, last=last, take_backup=take_backup,
                    ask=ask, interactive=interactive, rehearse=rehearse, verify=verify)
-    except VerificationFailed:
+    except VerificationFailed as exc:
         if record:
-            record.close("rolled back — but the schema differs from the migration files (see the verification)")
+            record.close("rolled back — but the schema " + ("differs from the migration files" if exc.verification
+                                                           else "could not be verified") + " (see the verification)")
         raise
     except Refused:
         if record:
@@ -249,11 +250,11 @@ def _run_steps(target: Target, consent, outcome: IncidentOutcome, ctx: audit.Aud
                    "--no-verify given")
         return
     with record.step("verify-schema", "Compare the schema with the migration files at the new head") as step:
-        from ..checks.verify import require_verified, verify_schema
+        from ..checks.verify import require_verified, verify_after
 
         say("\nVerifying the schema against the migration files up to "
             f"{plan.newest_after or 'none'} (a shadow on the local server) …")
-        verification = outcome.verification = verify_schema(target, plan.newest_after, say)
+        verification = outcome.verification = verify_after(target, plan.newest_after, "the rollback", say)
         for line in verification.lines():
             say(f"  {line}")
         record.set_fact("Schema verification", verification.summary())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .edge import db_task
-from .help import CONFIRM_HELP, DRY_RUN_HELP, ENV_HELP, JSON_HELP, NO_BACKUP_HELP, REHEARSE_HELP, VERIFY_HELP, YES_HELP
+from .help import CONFIRM_HELP, DRY_RUN_HELP, ENV_HELP, JSON_HELP, NO_BACKUP_HELP, REHEARSE_HELP, YES_HELP
 
 
 @db_task(help={"yes": "Move the files; without it, only list the moves (a dry run).", "json": JSON_HELP})
