@@ -103,10 +103,16 @@ def test_without_a_terminal_and_consent_it_refuses_and_changes_nothing(tmp_path,
                                                                        env_name, args):
     url, password = released(tmp_path, pg_server, pw_server, env_name)
     before = fingerprint(url, password)
-    for command in (["db.rollback"], ["db.down", "--last=2"]):
+    (tmp_path / "drop.sql").write_text("DROP TABLE public.visits;\n")
+    commands = [["db.rollback"], ["db.down", "--last=2"], ["db.exec", str(tmp_path / "drop.sql")]]
+    for command in commands:
         result = run_supatasks([*command, f"--env={env_name}", *args], tmp_path)
         assert result.returncode == 2, result.stdout + result.stderr
-        assert PHRASE in result.stdout + result.stderr
+        assert "holding" in result.stdout + result.stderr
+        assert (PHRASE if command[0] != "db.exec" else "drop 1 table holding 5 rows") in result.stdout + result.stderr
+    (tmp_path / "supabase/migrations/20260303000001_drop_visits.sql").write_text("DROP TABLE public.visits;\n")
+    pushed = run_supatasks(["db.push", f"--env={env_name}", "--skip-lint", *args], tmp_path)
+    assert pushed.returncode == 2 and "drop 1 table holding 5 rows" in pushed.stdout + pushed.stderr
     assert applied_versions(url, password) == VERSIONS and fingerprint(url, password) == before
     with connect(url, password) as conn:
         assert conn.execute("SELECT count(*) FROM public.visits").fetchone() == (5,)

@@ -130,3 +130,17 @@ def test_verification_reports_a_change_made_by_hand_between_push_and_rollback(tm
     ok(["db.push", "--env=staging", "--yes"], tmp_path)
     again = ok(["db.rollback", "--env=staging", "--yes"], tmp_path).stdout
     assert "schema verified: the target matches the migrations up to 20260401000001" in again
+
+
+def test_a_verification_that_cannot_run_after_the_rollback_is_an_error_not_a_refusal(tmp_path, pg_server,
+                                                                                    pw_server):
+    url, _ = released(tmp_path, pg_server, pw_server, "staging")
+    # the local profile points at a server elsewhere: no scratch database may be made there
+    (tmp_path / ".env.local").write_text("SUPABASE_DB_URL=postgresql://postgres@192.0.2.1:5432/postgres\n")
+    result = run_supatasks(["db.rollback", "--env=staging", "--yes"], tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "the rollback is done on staging, but its schema could not be verified" in result.stderr
+    assert applied_versions(url) == VERSIONS[:1]
+    record = next((tmp_path / "incidents").glob("*-rollback-staging.md")).read_text()
+    assert "rolled back — but the schema could not be verified" in record
+    assert "nothing was changed" not in record.split("## Steps")[0]
