@@ -84,6 +84,9 @@ def test_a_passing_rehearsal_reports_per_step_times_and_is_recorded(tmp_path, pg
                      r"in \d+\.\d{3}s", record), record
     assert applied_versions(url, password) == VERSIONS[:1] and not exists(url, "public.tags", password)
     assert scratch_databases(pg_server) == []
+    audited = audit_rows(url, password, action="rollback")
+    assert {r["details"]["data_at_risk"] for r in audited} == {"drop 1 table holding 2 rows"}
+    assert all(r["details"]["rehearsal"].startswith("rehearsal passed: 2 step(s)") for r in audited)
 
 
 def test_no_rehearse_is_recorded_and_an_explicit_rehearsal_works_in_a_dry_run(tmp_path, pg_server, pw_server):
@@ -101,6 +104,8 @@ def test_no_rehearse_is_recorded_and_an_explicit_rehearsal_works_in_a_dry_run(tm
 
     out = ok(["db.rollback", "--env=production", f"--confirm={REF}", "--no-rehearse"], tmp_path).stdout
     assert "Rehearsal on a copy" not in out
+    assert {r["details"]["rehearsal"] for r in audit_rows(url, password, action="rollback")} == {
+        "skipped (--no-rehearse)"}
     record = next((tmp_path / "incidents").glob("*-rollback-production.md")).read_text()
     assert re.search(r"\[-\] \*\*Rehearse the down files on a copy of the target's schema\*\*.* — skipped: "
                      r"--no-rehearse given", record), record

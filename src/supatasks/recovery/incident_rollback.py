@@ -214,7 +214,10 @@ def _run_steps(target: Target, consent, outcome: IncidentOutcome, ctx: audit.Aud
 
     say("\nRolling back …")  # each down file is a step of its own (RecordingReporter)
     details = {"incident": project.relative(record.path),
-               "backup": project.relative(outcome.backup.path) if outcome.backup else None}
+               "backup": project.relative(outcome.backup.path) if outcome.backup else None,
+               "data_at_risk": phrase,
+               "rehearsal": outcome.rehearsal.summary() if outcome.rehearsal else "skipped"
+               + (" (--no-rehearse)" if rehearse is False and target.profile.protected else "")}
     try:
         outcome.result = run_down(plan, RecordingReporter(record, say), ctx, details)
     except Refused as exc:
