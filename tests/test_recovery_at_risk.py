@@ -154,3 +154,33 @@ def test_exec_dry_run_lists_unqualified_deletes_and_updates(tmp_path, pg_server,
     assert refused.returncode == 2
     assert "Data at risk on the target: empty 1 table and rewrite 1 table holding 8 rows" in refused.stdout
     assert rows(url, "SELECT count(*) FROM public.visits") == [(5,)]
+
+
+def test_counts_are_exact_below_the_bound_and_estimated_above_it(db_url):
+    """The library on its own: the bound, the estimate, what is not at risk (a widening, a table not there)."""
+    from supatasks.checks.at_risk import assess
+    from supatasks.sqltext.split import split_statements
+
+    with connect(db_url) as conn:
+        conn.execute("CREATE SCHEMA shop")
+        conn.execute("CREATE TABLE shop.orders (id int PRIMARY KEY, code varchar(5), note text)")
+        conn.execute("INSERT INTO shop.orders SELECT g, 'c' || g, CASE WHEN g % 2 = 0 THEN 'n' END "
+                     "FROM generate_series(1, 40) g")
+        conn.execute("ANALYZE shop.orders")
+        sql = ("ALTER TABLE shop.orders ALTER COLUMN id TYPE bigint, ALTER COLUMN code TYPE text;\n"
+               "DO $$ BEGIN ALTER TABLE shop.orders DROP COLUMN note; END $$;\n"
+               "DROP TABLE IF EXISTS public.never_there;\n"
+               "DROP SCHEMA shop CASCADE;\n")
+        statements = [s for s in split_statements(sql) if s.has_code]
+        exact = assess(conn, [("x.sql", statements)])
+        bounded = assess(conn, [("x.sql", statements)], bound=10)
+    described = [i.describe() for i in exact.items]
+    assert not any("change type" in d for d in described), described  # int → bigint, varchar → text: widenings
+    assert [(i.change.kind, i.change.subject, i.rows, i.exact, i.change.line) for i in exact.items] == [
+        ("drop column", "shop.orders.note", 20, True, 2), ("drop table", "public.never_there", 0, True, 3),
+        ("drop table", "shop.orders", 40, True, 4)]
+    assert not exact.items[1].exists and "not on the target now" in described[1]
+    assert exact.phrase() == "drop 1 table and 1 column holding 60 rows"
+    # above the bound: the planner's estimate (ANALYZE made it 40), marked as such
+    assert [(i.rows, i.exact) for i in bounded.items if i.exists] == [(20, False), (40, False)]
+    assert bounded.phrase().endswith("holding about 60 rows")

@@ -194,7 +194,7 @@ def measure(conn, changes: list[Change], bound: int = EXACT_BOUND) -> DataAtRisk
         if change.kind == "drop schema":
             tables = [r[0] for r in conn.execute(
                 "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') ORDER BY 2", (change.table,)).fetchall()]
+                "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') ORDER BY 1", (change.table,)).fetchall()]
             for table in tables:
                 result.items.append(_measure_one(conn, Change(DROP_TABLE, table, None, change.file, change.line),
                                                  bound))
@@ -227,8 +227,11 @@ def _measure_one(conn, change: Change, bound: int) -> AtRisk:
             return AtRisk(change, exists=False, rows=0)
         item.old_type = found[0]
         where = sql.SQL(" WHERE {} IS NOT NULL").format(sql.Identifier(change.column))
-        width = conn.execute("SELECT avg_width FROM pg_stats WHERE schemaname = %s AND tablename = %s "
+        stats = conn.execute("SELECT avg_width, null_frac FROM pg_stats WHERE schemaname = %s AND tablename = %s "
                              "AND attname = %s", (schema, name, change.column)).fetchone()
+        width = stats[:1] if stats else None
+        if stats and stats[1] is not None:  # the estimate of non-null values, for a column above the bound
+            estimate = int(estimate * (1 - stats[1]))
         item.bytes = None
     counted = _bounded_count(conn, sql.SQL("SELECT count(*) FROM (SELECT 1 FROM {}{} LIMIT %s) AS bounded")
                              .format(table, where), bound)

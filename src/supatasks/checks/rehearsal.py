@@ -24,8 +24,9 @@ from .scratch import scratch_database, scratch_server
 
 SCRATCH_PREFIX = "supatasks_rehearsal_"
 DUMP_LOCK_WAIT = "60s"
-# pg_restore onto the bootstrap: what the bootstrap has already (auth.users, the extensions) is expected
-_EXPECTED = ("already exists", "multiple primary keys")
+# pg_restore onto the bootstrap: expected are the errors about what the bootstrap has (auth.users, the extensions)
+# already, and a newer pg_restore's session settings an older local server does not know (transaction_timeout)
+_EXPECTED = ("already exists", "multiple primary keys", "unrecognized configuration parameter")
 
 
 class RehearsalFailed(Refused):
@@ -91,7 +92,7 @@ def rehearse(target: Target, steps: list[RehearsalStep], say=lambda message: Non
     from ..migrations.executor import SessionSettings, execute_statements, session_limits
 
     began = time.perf_counter()
-    local = scratch_server(target.project, "the rehearsal")
+    local = scratch_server(target.project, "the rehearsal", "--no-rehearse skips it")
     result = Rehearsal(server=local.describe())
     with tempfile.TemporaryDirectory(prefix="supatasks-rehearsal-") as folder:
         dump = Path(folder) / "schema.dump"

@@ -21,16 +21,18 @@ def on_this_machine(host: str) -> bool:
         return False
 
 
-def scratch_server(project: Project, purpose: str):
+def scratch_server(project: Project, purpose: str, hint: str = ""):
     """The local profile's server (started if supatasks runs it), refused if it is not on this machine."""
     from ..target import open_target
 
     local = open_target(project, "local")
+    hint = f" ({hint})" if hint else ""
     if not local.profile.is_local or local.profile.protected:
-        raise Refused(f"{purpose} runs on the local profile's server; {local.name} is not one; nothing was changed")
+        raise Refused(f"{purpose} runs on the local profile's server; {local.name} is not one{hint}; "
+                      "nothing was changed")
     if not local.embedded and not on_this_machine(local.db.host):
         raise Refused(f"{purpose} creates and drops a scratch database, so it runs only on a server on this "
-                      f"machine; the local profile points at {local.db.display()}; nothing was changed")
+                      f"machine; the local profile points at {local.db.display()}{hint}; nothing was changed")
     return local
 
 

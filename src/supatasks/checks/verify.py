@@ -111,7 +111,7 @@ def comparable(snap: dict[str, dict[str, str]], ignored: set[str]) -> dict[str, 
 def verify_schema(target: Target, head: str | None, say=lambda message: None) -> Verification:
     """Compare `target` with the migration files up to `head`; the result lists every difference."""
     began = time.perf_counter()
-    local = scratch_server(target.project, "the verification")
+    local = scratch_server(target.project, "the verification", "--no-verify skips it")
     with target.connect() as conn:
         actual = snapshot(conn)
     with migrations_shadow(target.project, local, head, say) as (name, own):
