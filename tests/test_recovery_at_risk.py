@@ -184,3 +184,22 @@ def test_counts_are_exact_below_the_bound_and_estimated_above_it(db_url):
     # above the bound: the planner's estimate (ANALYZE made it 40), marked as such
     assert [(i.rows, i.exact) for i in bounded.items if i.exists] == [(20, False), (40, False)]
     assert bounded.phrase().endswith("holding about 60 rows")
+
+
+def test_a_locked_table_is_not_waited_for(db_url):
+    """A table someone holds an exclusive lock on: the measurement gives up after the lock wait (5s) and says
+    the rows are unknown instead of queueing behind the lock."""
+    from supatasks.checks.at_risk import COUNT_LOCK_WAIT, assess
+    from supatasks.sqltext.split import split_statements
+
+    with connect(db_url) as conn, connect(db_url) as holder:
+        conn.execute("CREATE TABLE public.busy (id int)")
+        conn.execute("INSERT INTO public.busy SELECT generate_series(1, 3)")
+        holder.execute("BEGIN")
+        holder.execute("LOCK TABLE public.busy IN ACCESS EXCLUSIVE MODE")
+        risk = assess(conn, [("x.sql", [s for s in split_statements("TRUNCATE public.busy;") if s.has_code])])
+        holder.execute("ROLLBACK")
+    (item,) = risk.items
+    assert item.exists and item.rows is None and not item.exact
+    assert f"could not be counted within {COUNT_LOCK_WAIT}" in item.describe()
+    assert risk.phrase() == "truncate 1 table (rows not counted)"

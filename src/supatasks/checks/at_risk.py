@@ -68,6 +68,9 @@ class AtRisk:
         where = f"{c.file}:{c.line}"
         if not self.exists:
             return f"{c.kind} {c.subject} ({where}): not on the target now, nothing to lose"
+        if self.rows is None:
+            return (f"{c.kind} {c.subject} ({where}): rows unknown — the table could not be counted within "
+                    f"{COUNT_LOCK_WAIT} (locked?) and has no planner estimate")
         count = f"{self.rows:,}" if self.exact else f"about {self.rows:,}"
         what = "value(s)" if c.column and c.kind != CHANGE_TYPE else "row(s)"
         size = f", {_size(self.bytes)}" if self.bytes else ""
@@ -87,8 +90,8 @@ class DataAtRisk:
 
     @property
     def losing(self) -> list[AtRisk]:
-        """What destroys rows that exist now."""
-        return [i for i in self.items if i.exists and i.rows]
+        """What destroys rows that exist now (or may: a table that could not be counted)."""
+        return [i for i in self.items if i.exists and (i.rows or i.rows is None)]
 
     @property
     def rows(self) -> int:
@@ -114,6 +117,8 @@ class DataAtRisk:
                 last_verb = verb
         exact = all(i.exact for i in losing)
         joined = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+        if any(i.rows is None for i in losing):  # a table that could not be counted (locked)
+            return f"{joined} holding at least {self.rows:,} rows" if self.rows else f"{joined} (rows not counted)"
         return f"{joined} holding {'' if exact else 'about '}{self.rows:,} rows"
 
     def lines(self) -> list[str]:
@@ -209,12 +214,15 @@ def measure(conn, changes: list[Change], bound: int = EXACT_BOUND) -> DataAtRisk
 def _measure_one(conn, change: Change, bound: int) -> AtRisk:
     from psycopg import sql
 
-    row = conn.execute("SELECT c.oid, c.reltuples::bigint, pg_total_relation_size(c.oid) FROM pg_class c "
-                       "WHERE c.oid = to_regclass(%s) AND c.relkind IN ('r', 'p')",
+    # pg_class is read without locking the table; its size and its rows only with a bounded lock wait
+    row = conn.execute("SELECT c.oid, c.reltuples::bigint, c.relpages::bigint * current_setting('block_size')::bigint "
+                       "FROM pg_class c WHERE c.oid = to_regclass(%s) AND c.relkind IN ('r', 'p')",
                        (_regclass(change.table),)).fetchone()
     if row is None:
         return AtRisk(change, exists=False, rows=0)
     oid, estimate, size = row
+    exact_size = _bounded(conn, "SELECT pg_total_relation_size(%s)", (oid,))
+    size = exact_size if exact_size is not None else size
     schema, _, name = change.table.partition(".")
     table = sql.Identifier(schema, name)
     item = AtRisk(change, bytes=size)
@@ -233,10 +241,10 @@ def _measure_one(conn, change: Change, bound: int) -> AtRisk:
         if stats and stats[1] is not None:  # the estimate of non-null values, for a column above the bound
             estimate = int(estimate * (1 - stats[1]))
         item.bytes = None
-    counted = _bounded_count(conn, sql.SQL("SELECT count(*) FROM (SELECT 1 FROM {}{} LIMIT %s) AS bounded")
-                             .format(table, where), bound)
-    if counted is None:  # the table is locked or huge: the planner's estimate is all there is
-        item.rows, item.exact = max(int(estimate), 0), False
+    counted = _bounded(conn, sql.SQL("SELECT count(*) FROM (SELECT 1 FROM {}{} LIMIT %s) AS bounded")
+                       .format(table, where), (bound + 1,))
+    if counted is None:  # the table is locked or huge: the planner's estimate is all there is (-1: none)
+        item.rows, item.exact = (int(estimate) if estimate >= 0 else None), False
     elif counted <= bound:
         item.rows = counted
     else:
@@ -246,15 +254,15 @@ def _measure_one(conn, change: Change, bound: int) -> AtRisk:
     return item
 
 
-def _bounded_count(conn, query, bound: int) -> int | None:
-    """The count, or None when it cannot be had within COUNT_LOCK_WAIT / COUNT_TIMEOUT."""
+def _bounded(conn, query, params) -> int | None:
+    """A one-value query on the table, or None when it cannot be had within COUNT_LOCK_WAIT / COUNT_TIMEOUT."""
     import psycopg
 
     try:
         with conn.transaction():
             conn.execute(f"SET LOCAL lock_timeout = '{COUNT_LOCK_WAIT}'")
             conn.execute(f"SET LOCAL statement_timeout = '{COUNT_TIMEOUT}'")
-            return conn.execute(query, (bound + 1,)).fetchone()[0]
+            return conn.execute(query, params).fetchone()[0]
     except psycopg.errors.QueryCanceled:  # statement_timeout
         return None
     except psycopg.errors.LockNotAvailable:  # lock_timeout
