@@ -10,8 +10,8 @@ import re
 import pexpect
 import pytest
 
-from support import (REF, SECRET, SUPATASKS, applied_versions, connect, fingerprint, ok, profiles_project, rows,
-                     run_supatasks)
+from support import (REF, SECRET, SUPATASKS, applied_versions, audit_rows, connect, fingerprint, ok,
+                     profiles_project, rows, run_supatasks)
 from support.cli import clean_env
 
 FIRST = {
@@ -139,6 +139,9 @@ def test_push_shows_what_its_files_destroy_rehearses_and_verifies(tmp_path, pg_s
     assert "schema verified: the target matches the migrations up to 20260303000001" in result.stdout
     assert "truncate 1 table and convert 1 column holding 8 rows" in result.stdout
     assert applied_versions(url)[-1] == "20260303000001"
+    details = audit_rows(url, action="push")[-1]["details"]
+    assert details["data_at_risk"] == "truncate 1 table and convert 1 column holding 8 rows"
+    assert details["rehearsal"].startswith("rehearsal passed: 1 step(s)")
 
 
 def test_exec_dry_run_lists_unqualified_deletes_and_updates(tmp_path, pg_server, pw_server):

@@ -157,7 +157,8 @@ def run_push(push: PushPlan, consent, *, dry_run: bool = False, engine: str = "s
     require_seed_consent(push, consent.confirm)
     phrase = push.at_risk.phrase() if push.at_risk is not None else None
     confirm_write(target.profile, push.summary(), consent, say=say, at_risk=phrase)
-    gate = {**gate, "data_at_risk": phrase, "rehearsal": rehearsal.summary() if rehearsal else None}
+    extra = {"data_at_risk": phrase, "rehearsal": rehearsal.summary() if rehearsal else None}
+    gate = {**gate, **{key: value for key, value in extra.items() if value}}  # in the audit row, when there is any
     batch = audit.AuditContext(target.name, target.project.root)
     if engine == "cli":
         from ..server import supabase_cli
