@@ -19,7 +19,7 @@ ALLOWED = {
     "sqltext": set(),
     "server": set(),
     "migrations": {"sqltext", "server", "checks"},  # checks: the lint gate before a push (lazy)
-    "recovery": {"migrations", "server", "sqltext"},
+    "recovery": {"migrations", "server", "sqltext", "checks"},  # checks: data at risk, rehearsal, verify (lazy)
     "reset": {"recovery", "migrations", "server", "sqltext"},
     "checks": {"reset", "migrations", "server", "sqltext"},
 }

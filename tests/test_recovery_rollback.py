@@ -32,8 +32,10 @@ DOWN = {
 }
 V = sorted(v.split("_")[0] for v in {**FIRST, **SECOND})
 STEP_TITLES = ["Read what was applied recently", "Choose what to undo", "Check that every migration in the range",
-               "Confirm", "Back up the database", "Roll back 20260102000002 audit", "Roll back 20260102000001 notes",
-               "Verify the history matches the target", "reload its schema cache"]
+               "Measure the data at risk", "Rehearse the down files", "Confirm", "Back up the database",
+               "Prove the backup usable", "Roll back 20260102000002 audit", "Roll back 20260102000001 notes",
+               "Verify the history matches the target", "reload its schema cache",
+               "Compare the schema with the migration files"]
 
 
 def two_pushes(root, pg_server, pw_server, env_name="staging", consent=("--yes",)):
@@ -82,7 +84,8 @@ def test_rollback_undoes_the_last_push_with_backup_record_and_audit(tmp_path, pg
     text, state = record_state(records[0])
     for title in STEP_TITLES:
         assert title in text, title
-    assert [s["status"] for s in state["steps"]] == ["ok"] * len(STEP_TITLES)
+    # staging rehearses only when asked (--rehearse); production by default
+    assert [s["status"] for s in state["steps"]] == ["ok"] * 4 + ["skipped"] + ["ok"] * (len(STEP_TITLES) - 5)
     assert all(s["started_at"] and s["finished_at"] for s in state["steps"])
     assert state["closed_at"] and state["outcome"] == "rolled back"
     assert backups[0].name in text
@@ -188,7 +191,7 @@ def test_production_interactively_with_the_typed_ref(tmp_path, pg_server, pw_ser
     url = two_pushes(tmp_path, pg_server, pw_server, "production", (f"--confirm={REF}",))
     child = pexpect.spawn(SUPATASKS, ["db.rollback", "--env=production"], cwd=str(tmp_path), encoding="utf-8",
                           timeout=120, env=_clean_env())
-    child.expect("Type 'abcdefghijklmnop' to confirm")
+    child.expect("Type 'abcdefghijklmnop' to drop 1 table and 1 column holding 2 rows on production: ")
     child.sendline(REF)
     child.expect(pexpect.EOF)
     child.close()

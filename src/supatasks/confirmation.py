@@ -34,10 +34,11 @@ def is_interactive() -> bool:
 
 def confirm_write(profile: Profile, summary: str, consent: Consent, *,
                   say: Callable[[str], None] | None = None, ask: Callable[[str], str] | None = None,
-                  interactive: bool | None = None) -> None:
+                  interactive: bool | None = None, at_risk: str | None = None) -> None:
     """Return if the write may go ahead; raise Refused (nothing changed) otherwise.
 
-    `summary` says exactly what will happen; it is shown before any question."""
+    `summary` says exactly what will happen; it is shown before any question. `at_risk` names the rows the
+    write destroys ("drop 3 tables holding 48,210 rows"): the question then says so."""
     say = say or (lambda text: print(text, flush=True))
     ask = ask or _ask
     interactive = is_interactive() if interactive is None else interactive
@@ -53,8 +54,10 @@ def confirm_write(profile: Profile, summary: str, consent: Consent, *,
             return
         if not interactive:
             raise Refused(f"profile {profile.name} is protected: without a terminal, pass "
-                          f"--confirm=<project ref> (--yes is not enough); nothing was changed")
-        answer = ask(f"Type {expected!r} to confirm the write to {profile.name}: ")
+                          f"--confirm=<project ref> (--yes is not enough)"
+                          + (f" to {at_risk}" if at_risk else "") + "; nothing was changed")
+        answer = ask(f"Type {expected!r} to {at_risk} on {profile.name}: " if at_risk
+                     else f"Type {expected!r} to confirm the write to {profile.name}: ")
         if answer.strip() != expected:
             raise Refused("confirmation did not match; nothing was changed")
         return
@@ -62,7 +65,8 @@ def confirm_write(profile: Profile, summary: str, consent: Consent, *,
         return
     if not interactive:
         raise Refused(f"no terminal to confirm the write to {profile.name}: pass --yes; nothing was changed")
-    answer = ask(f"Apply to {profile.name}? [y/N] ")
+    answer = ask(f"{at_risk[0].upper() + at_risk[1:]} on {profile.name}? [y/N] " if at_risk
+                 else f"Apply to {profile.name}? [y/N] ")
     if answer.strip().lower() not in ("y", "yes"):
         raise Refused("not confirmed; nothing was changed")
 

@@ -4,6 +4,9 @@ snapshots and inspection. Imports migrations/, reset/ and sqltext/.
 - lint.py (db.lint and the push gate), config.py (supabase/supatasks.toml, read once), rules.py (the rules and
   their findings), squawk.py, changed.py (git: --changed), check.py (db.check), snapshot.py, inspect.py
 - advise/ (db.advise: Supabase's Security and Performance Advisors, in db.check and the advisor gate of db.push)
+- at_risk.py (what planned statements destroy, measured on the target), scratch.py (scratch databases of the
+  local server), rehearsal.py (planned files on a copy of the target's schema), verify.py (the target's schema
+  against the migration files at its head)
 """
 
 from ..lazy import exports
@@ -14,4 +17,7 @@ __getattr__, __dir__, __all__ = exports(__name__, {
     "check": ["run_check"],
     "snapshot": ["snapshot", "fingerprint", "diff"],
     "inspect": ["list_tables", "describe_table", "schema_diff"],
+    "at_risk": ["assess", "DataAtRisk"],
+    "rehearsal": ["rehearse", "RehearsalStep", "RehearsalFailed"],
+    "verify": ["verify_schema", "migrations_shadow", "VerificationFailed"],
 })

@@ -164,6 +164,25 @@ def archive_info(path: Path, tool: str | None = None) -> ArchiveInfo:
     return info
 
 
+_TABLE_DATA = re.compile(r"^\d+; \d+ \d+ TABLE DATA (\S+) (\S+) ")
+
+
+def prove_backup(path: Path, tables: list[str], tool: str | None = None) -> str:
+    """Before the first destructive step: the backup reads back (`pg_restore --list` succeeds) and holds the
+    rows of every table at risk ("schema.table"). Returns what was proven; raises BackupFailed otherwise."""
+    try:
+        info = archive_info(path, tool)
+    except ConfigError as exc:
+        raise BackupFailed(f"the backup cannot be read back: {exc}; nothing was changed") from None
+    listed = {f"{m.group(1)}.{m.group(2)}" for m in map(_TABLE_DATA.match, info.toc.splitlines()) if m}
+    missing = [t for t in tables if t not in listed]
+    if missing:
+        raise BackupFailed(f"the backup {path.name} does not hold the rows of {', '.join(missing)} (pg_restore "
+                           "--list); nothing was changed")
+    held = f"; holds the rows of {', '.join(tables)}" if tables else ""
+    return f"pg_restore --list reads it: {info.entries} entries{held}"
+
+
 def require_backup(target: Target, take_backup: bool, command: str, backup: str = "a backup") -> None:
     """The protected-profile rule: whatever changes a protected profile's database backs it up first
     (`command` — "a reset", "a restore", "db.rollback" — is refused without)."""

@@ -50,6 +50,7 @@ class DownPlan:
     target: Target
     applied: list[str]       # versions applied when the plan was made, ascending
     steps: list[DownStep]    # newest first
+    at_risk: object | None = None  # checks.at_risk.DataAtRisk: what the down files destroy on the target
 
     @property
     def versions(self) -> list[str]:
@@ -84,13 +85,16 @@ class DownPlan:
         after = self.newest_after
         lines.append("Afterwards the newest applied migration will be: "
                      + (after if after else "none (the history will be empty)"))
+        if self.at_risk is not None:
+            lines += self.at_risk.lines()
         return "\n".join(lines)
 
     def as_dict(self) -> dict:
         return {"env": self.target.name, "target": self.target.db.display(), "database": self.target.db.database,
                 "rollback": [{"version": s.version, "name": s.name, "down_file": s.label,
                               "statements": len(s.statements), "problem": s.problem} for s in self.steps],
-                "newest_after": self.newest_after}
+                "newest_after": self.newest_after,
+                "data_at_risk": self.at_risk.as_dict() if self.at_risk is not None else None}
 
     def require_runnable(self) -> None:
         """Refuse — before anything runs — if any migration in the range cannot be rolled back."""
@@ -140,7 +144,25 @@ def plan_versions(target: Target, conn, versions: list[str]) -> DownPlan:
     names = {r.version: r.name for r in rows}
     local = scan_migrations(target.project).by_version()
     steps = [down_step(target.project, v, names.get(v), local.get(v)) for v in versions]
-    return DownPlan(target, [r.version for r in rows], steps)
+    return DownPlan(target, [r.version for r in rows], steps,
+                    data_at_risk(conn, [(s.label, s.statements) for s in steps if s.prepared]))
+
+
+def rehearse_down(plan: DownPlan, say=lambda message: None):
+    """Run the plan's down files on a copy of the target's schema first (checks/rehearsal.py); nothing runs on
+    the target. Raises RehearsalFailed (exit 2) naming the file and line of the first failure."""
+    from ..checks.rehearsal import RehearsalStep, rehearse
+
+    plan.require_runnable()
+    return rehearse(plan.target, [RehearsalStep(f"roll back {s.title}", s.label, s.statements) for s in plan.steps],
+                    say)
+
+
+def data_at_risk(conn, files: list[tuple[str, list]]):
+    """What the statements of `files` destroy on the target (checks/at_risk.py reads them as lint does)."""
+    from ..checks.at_risk import assess
+
+    return assess(conn, files)
 
 
 def down_step(project: Project, version: str, recorded_name: str | None,

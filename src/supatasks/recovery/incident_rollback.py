@@ -14,8 +14,8 @@ from ..reporter import Reporter
 from ..target import Target
 from .backup import require_backup
 from .batches import applied_batches, propose_versions
-from .down import PITR_HINT, DownFailed, DownPlan, DownResult, DownStep, plan_versions, run_down
-from .incident import REFUSED, IncidentRecord, Unrecorded, incidents_dir, interruption, stamp
+from .down import PITR_HINT, DownFailed, DownPlan, DownResult, DownStep, plan_versions, rehearse_down, run_down
+from .incident import FAILED, REFUSED, IncidentRecord, Unrecorded, incidents_dir, interruption, stamp
 
 
 @dataclass
@@ -26,6 +26,19 @@ class IncidentOutcome:
     result: DownResult | None = None
     verified: bool = False
     dry_run: bool = False
+    rehearsal: object | None = None      # checks.rehearsal.Rehearsal
+    backup_proof: str | None = None      # what pg_restore --list proved about the backup
+    verification: object | None = None   # checks.verify.Verification
+
+    def as_dict(self, project) -> dict:
+        return {"dry_run": self.dry_run, **(self.plan.as_dict() if self.plan else {}),
+                "rehearsal": self.rehearsal.as_dict() if self.rehearsal else None,
+                "backup": self.backup.as_dict(project) if self.backup else None,
+                "backup_proof": self.backup_proof,
+                "rolled_back": [{"version": s.version, "seconds": round(t, 3)} for s, t in self.result.done]
+                if self.result else [],
+                "verification": self.verification.as_dict() if self.verification else None,
+                "incident_record": project.relative(self.record.path) if self.record else None}
 
 
 class RecordingReporter(Reporter):
@@ -63,8 +76,12 @@ def open_record(target: Target, ctx: audit.AuditContext) -> IncidentRecord:
 
 def incident_rollback(target: Target, consent, *, say: Callable[[str], None], batch: str | None = None,
                       to=None, last=None, dry_run: bool = False, take_backup: bool = True,
-                      ask: Callable[[str], str] | None = None, interactive: bool | None = None) -> IncidentOutcome:
-    """db.rollback: show, propose, confirm, back up, roll back, verify — every step in an incident record."""
+                      ask: Callable[[str], str] | None = None, interactive: bool | None = None,
+                      rehearse: bool | None = None, verify: bool = True) -> IncidentOutcome:
+    """db.rollback: show, propose, rehearse, confirm, back up, roll back, verify — every step in an incident
+    record. `rehearse` None: rehearse on protected profiles (and not in a dry run)."""
+    from ..checks.verify import VerificationFailed  # checks/: the rehearsal and the verification (lazy)
+
     require_backup(target, take_backup, "db.rollback")
     ctx = audit.AuditContext(target.name, target.project.root)
     record = None if dry_run else open_record(target, ctx)
@@ -73,7 +90,12 @@ def incident_rollback(target: Target, consent, *, say: Callable[[str], None], ba
     outcome = IncidentOutcome(record, dry_run=dry_run)
     try:
         _run_steps(target, consent, outcome, ctx, say, batch=batch, to=to, last=last, take_backup=take_backup,
-                   ask=ask, interactive=interactive)
+                   ask=ask, interactive=interactive, rehearse=rehearse, verify=verify)
+    except VerificationFailed as exc:
+        if record:
+            record.close("rolled back — but the schema " + ("differs from the migration files" if exc.verification
+                                                           else "could not be verified") + " (see the verification)")
+        raise
     except Refused:
         if record:
             if outcome.plan is not None and outcome.plan.blocked:
@@ -96,8 +118,10 @@ def incident_rollback(target: Target, consent, *, say: Callable[[str], None], ba
 
 
 def _run_steps(target: Target, consent, outcome: IncidentOutcome, ctx: audit.AuditContext,
-               say: Callable[[str], None], *, batch, to, last, take_backup: bool, ask, interactive) -> None:
+               say: Callable[[str], None], *, batch, to, last, take_backup: bool, ask, interactive,
+               rehearse: bool | None, verify: bool) -> None:
     """The steps of db.rollback in order, each one recorded (a dry run stops after the plan)."""
+    from ..checks.rehearsal import RehearsalFailed
     from ..confirmation import confirm_write
     from ..migrations.exec import reload_schema
     from ..migrations.up import migration_status
@@ -132,14 +156,38 @@ def _run_steps(target: Target, consent, outcome: IncidentOutcome, ctx: audit.Aud
             plan.require_runnable()
             step.done(f"{len(plan.steps)} down file(s) ready; afterwards the newest applied will be "
                       f"{plan.newest_after or 'none'}")
+        with steps.step("at-risk", "Measure the data at risk on the target") as step:
+            phrase = plan.at_risk.phrase() if plan.at_risk else None
+            step.done("\n".join(plan.at_risk.lines()) if plan.at_risk else "not measured")
+            if record:
+                record.set_fact("Data at risk", phrase or "none")
+    if rehearse is None:
+        rehearse = target.profile.protected and record is not None
+    if rehearse:
+        with steps.step("rehearse", "Rehearse the down files on a copy of the target's schema") as step:
+            say("\nRehearsing on a copy of the target's schema (pg_dump --schema-only, no data) …")
+            try:
+                outcome.rehearsal = rehearse_down(plan, say)
+            except RehearsalFailed as exc:
+                outcome.rehearsal = exc.rehearsal
+                for line in exc.rehearsal.lines():
+                    say(f"  {line}")
+                raise
+            for line in outcome.rehearsal.lines():
+                say(f"  {line}")
+            step.done("\n".join(outcome.rehearsal.lines()))
+    elif record is not None:
+        why = "--no-rehearse given" if target.profile.protected else "not asked (--rehearse rehearses)"
+        record.add("rehearse", "Rehearse the down files on a copy of the target's schema", "skipped", why)
     if record is None:
         say("\ndry run: nothing was changed (no backup, no incident record)")
         return
 
     with record.step("confirm", "Confirm") as step:
         confirm_write(target.profile, f"\nAbout to: back up {target.db.database}, then roll back "
-                      f"{len(plan.steps)} migration(s) on {target.name}.", consent, say=say, ask=ask,
-                      interactive=interactive)
+                      f"{len(plan.steps)} migration(s) on {target.name}"
+                      + (f" — {phrase}." if phrase else "."), consent, say=say, ask=ask,
+                      interactive=interactive, at_risk=phrase)
         if target.profile.is_local and not target.profile.protected:
             step.done("no confirmation needed (local profile)")
         else:
@@ -155,12 +203,21 @@ def _run_steps(target: Target, consent, outcome: IncidentOutcome, ctx: audit.Aud
                                       f"`inv db.restore {project.relative(result.path)} --env={target.name}`")
             say(f"  backup written: {result.describe(project)}")
             step.done(result.describe(project))
+        with record.step("backup-proof", "Prove the backup usable before the first destructive step") as step:
+            proof = outcome.backup_proof = backups.prove_backup(result.path, plan.at_risk.tables if plan.at_risk
+                                                                else [])
+            record.set_fact("Backup proven", proof)
+            say(f"  backup proven: {proof}")
+            step.done(proof)
     else:
         record.add("backup", "Back up the database before changing it", "skipped", "--no-backup given")
 
     say("\nRolling back …")  # each down file is a step of its own (RecordingReporter)
     details = {"incident": project.relative(record.path),
-               "backup": project.relative(outcome.backup.path) if outcome.backup else None}
+               "backup": project.relative(outcome.backup.path) if outcome.backup else None,
+               "data_at_risk": phrase,
+               "rehearsal": outcome.rehearsal.summary() if outcome.rehearsal else "skipped"
+               + (" (--no-rehearse)" if rehearse is False and target.profile.protected else "")}
     try:
         outcome.result = run_down(plan, RecordingReporter(record, say), ctx, details)
     except Refused as exc:
@@ -190,3 +247,22 @@ def _run_steps(target: Target, consent, outcome: IncidentOutcome, ctx: audit.Aud
     with record.step("reload", "Ask PostgREST to reload its schema cache") as step:
         reload_schema(target)
         step.done("NOTIFY pgrst, 'reload schema' sent")
+
+    if not verify:
+        record.add("verify-schema", "Compare the schema with the migration files at the new head", "skipped",
+                   "--no-verify given")
+        return
+    with record.step("verify-schema", "Compare the schema with the migration files at the new head") as step:
+        from ..checks.verify import require_verified, verify_after
+
+        say("\nVerifying the schema against the migration files up to "
+            f"{plan.newest_after or 'none'} (a shadow on the local server) …")
+        verification = outcome.verification = verify_after(target, plan.newest_after, "the rollback", say)
+        for line in verification.lines():
+            say(f"  {line}")
+        record.set_fact("Schema verification", verification.summary())
+        if verification.differences:
+            step.done("\n".join(verification.lines(limit=50)), status=FAILED)
+        else:
+            step.done(verification.summary())
+    require_verified(verification, target)

@@ -10,3 +10,7 @@ SKIP_ADVISE_HELP = ("Push even though the pending migrations introduce ERROR-lev
 DRY_RUN_HELP = "Show the plan; change nothing."
 INCLUDE_ALL_HELP = "Also apply local files older than the newest applied migration."
 NO_BACKUP_HELP = "Skip the backup taken first (refused for protected profiles such as production)."
+REHEARSE_HELP = ("Run the planned files first on a copy of the target's schema on the local server (pg_dump "
+                 "--schema-only, no data); nothing runs on the target if one fails.")
+VERIFY_HELP = ("Afterwards, compare the target's schema with the migration files up to its new head (a shadow on "
+               "the local server); differences exit 1.")

@@ -9,8 +9,10 @@ from .help import (
     ENV_HELP,
     INCLUDE_ALL_HELP,
     JSON_HELP,
+    REHEARSE_HELP,
     SKIP_ADVISE_HELP,
     SKIP_LINT_HELP,
+    VERIFY_HELP,
     YES_HELP,
 )
 
@@ -26,9 +28,11 @@ from .help import (
     "confirm": CONFIRM_HELP,
     "skip_lint": SKIP_LINT_HELP,
     "skip_advise": SKIP_ADVISE_HELP,
+    "rehearse": REHEARSE_HELP,
+    "verify": VERIFY_HELP,
 })
 def push(c, env=None, dry_run=False, json=False, include_all=False, include_seed=False, engine="supatasks",
-         yes=False, confirm=None, skip_lint=False, skip_advise=False):
+         yes=False, confirm=None, skip_lint=False, skip_advise=False, rehearse=False, verify=False):
     """Plan, confirm and apply pending migrations to a profile (e.g. --env=staging)."""
     from ..project import find_project
     from ..server.supabase_cli import require_engine
@@ -37,11 +41,12 @@ def push(c, env=None, dry_run=False, json=False, include_all=False, include_seed
     require_engine(engine)
     target = open_target(find_project(), env)
     print_push(target, dry_run=dry_run, json=json, include_all=include_all, include_seed=include_seed,
-               engine=engine, yes=yes, confirm=confirm, skip_lint=skip_lint, skip_advise=skip_advise)
+               engine=engine, yes=yes, confirm=confirm, skip_lint=skip_lint, skip_advise=skip_advise,
+               rehearse=rehearse, verify=verify)
 
 
 def print_push(target, *, dry_run=False, json=False, include_all=False, include_seed=False, engine="supatasks",
-               yes=False, confirm=None, skip_lint=False, skip_advise=False):
+               yes=False, confirm=None, skip_lint=False, skip_advise=False, rehearse=False, verify=False):
     """db.push and db.up on a non-local profile: the plan (as JSON first with --json), then run_push."""
     from ..confirmation import Consent
     from ..migrations.push import plan_push, run_push
@@ -52,7 +57,8 @@ def print_push(target, *, dry_run=False, json=False, include_all=False, include_
     if json:
         print_json(plan.as_dict())
     outcome = run_push(plan, Consent(yes=yes, confirm=confirm), dry_run=dry_run, engine=engine,
-                       skip_lint=skip_lint, skip_advise=skip_advise, reporter=LineReporter(quiet=json), say=say)
+                       skip_lint=skip_lint, skip_advise=skip_advise, reporter=LineReporter(quiet=json), say=say,
+                       rehearse=rehearse, verify=verify)
     if outcome.done == "dry-run":
         if not json:
             out(plan.summary())

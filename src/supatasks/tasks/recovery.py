@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .edge import db_task
-from .help import CONFIRM_HELP, DRY_RUN_HELP, ENV_HELP, JSON_HELP, NO_BACKUP_HELP, YES_HELP
+from .help import CONFIRM_HELP, DRY_RUN_HELP, ENV_HELP, JSON_HELP, NO_BACKUP_HELP, REHEARSE_HELP, YES_HELP
 
 
 @db_task(help={"yes": "Move the files; without it, only list the moves (a dry run).", "json": JSON_HELP})
@@ -47,12 +47,13 @@ def fix_layout(c, yes=False, json=False):
     "json": JSON_HELP,
     "yes": YES_HELP,
     "confirm": CONFIRM_HELP,
+    "rehearse": REHEARSE_HELP,
 })
-def down(c, env=None, last=None, to=None, dry_run=False, json=False, yes=False, confirm=None):
+def down(c, env=None, last=None, to=None, dry_run=False, json=False, yes=False, confirm=None, rehearse=False):
     """Roll back applied migrations with their down files, newest first, each in one transaction."""
     from ..confirmation import Consent, confirm_write
     from ..project import find_project
-    from ..recovery.down import plan_down, run_down
+    from ..recovery.down import plan_down, rehearse_down, run_down
     from ..target import open_target
     from .console import DownLines, err, out, print_json
 
@@ -66,16 +67,21 @@ def down(c, env=None, last=None, to=None, dry_run=False, json=False, yes=False, 
             print_json({**plan.as_dict(), "dry_run": dry_run, "rolled_back": []})
         return
     plan.require_runnable()
+    rehearsal = rehearse_down(plan, say) if rehearse else None
+    for line in rehearsal.lines() if rehearsal else []:
+        say(line)
+    shown = {**plan.as_dict(), "rehearsal": rehearsal.as_dict() if rehearsal else None}
     if dry_run:
         if json:
-            print_json({**plan.as_dict(), "dry_run": True, "rolled_back": []})
+            print_json({**shown, "dry_run": True, "rolled_back": []})
         say("dry run: nothing was changed")
         return
-    confirm_write(target.profile, f"About to roll back {len(plan.steps)} migration(s) on {target.name}.",
-                  Consent(yes, confirm), say=say)
+    phrase = plan.at_risk.phrase() if plan.at_risk else None
+    confirm_write(target.profile, f"About to roll back {len(plan.steps)} migration(s) on {target.name}"
+                  + (f" — {phrase}." if phrase else "."), Consent(yes, confirm), say=say, at_risk=phrase)
     result = run_down(plan, DownLines(say))
     if json:
-        print_json({**plan.as_dict(), "dry_run": False,
+        print_json({**shown, "dry_run": False,
                     "rolled_back": [{"version": s.version, "seconds": round(t, 3)} for s, t in result.done]})
     say(f"rolled back {len(result.done)} migration(s) on {target.describe()}; newest applied now: "
         f"{plan.newest_after or 'none'}")
@@ -90,30 +96,44 @@ def down(c, env=None, last=None, to=None, dry_run=False, json=False, yes=False, 
     "yes": YES_HELP,
     "confirm": CONFIRM_HELP,
     "no_backup": NO_BACKUP_HELP,
+    "rehearse": REHEARSE_HELP + " The default on protected profiles.",
+    "no_rehearse": "Skip the rehearsal protected profiles get by default (recorded in the incident record).",
+    "no_verify": "Skip the schema verification after the rollback (recorded).",
+    "json": "Print the plan, data at risk, rehearsal, backup and verification as JSON on stdout "
+            "(the progress goes to stderr).",
 })
-def rollback(c, env=None, batch=None, to=None, last=None, dry_run=False, yes=False, confirm=None, no_backup=False):
+def rollback(c, env=None, batch=None, to=None, last=None, dry_run=False, yes=False, confirm=None, no_backup=False,
+             rehearse=False, no_rehearse=False, no_verify=False, json=False):
     """Incident rollback: show recent pushes, undo the latest one with its down files — backup first, recorded."""
     from ..confirmation import Consent
+    from ..errors import ConfigError
     from ..project import find_project
     from ..recovery.incident_rollback import incident_rollback
     from ..target import open_target
-    from .console import out
+    from .console import err, out, print_json
 
+    if rehearse and no_rehearse:
+        raise ConfigError("choose either --rehearse or --no-rehearse")
+    say = err if json else out
     target = open_target(find_project(), env)
-    out(f"db.rollback on {target.describe()}")
-    outcome = incident_rollback(target, Consent(yes, confirm), say=out, batch=batch, to=to, last=last,
-                                dry_run=dry_run, take_backup=not no_backup)
+    say(f"db.rollback on {target.describe()}")
+    outcome = incident_rollback(target, Consent(yes, confirm), say=say, batch=batch, to=to, last=last,
+                                dry_run=dry_run, take_backup=not no_backup,
+                                rehearse=True if rehearse else False if no_rehearse else None, verify=not no_verify)
+    if json:
+        print_json(outcome.as_dict(target.project))
     if dry_run or outcome.result is None:
         return
     project = target.project
-    out("")
-    out(f"Done: rolled back {', '.join(outcome.plan.versions)}; history verified.")
+    say("")
+    say(f"Done: rolled back {', '.join(outcome.plan.versions)}; history verified"
+        + ("; schema verified." if outcome.verification else "."))
     if outcome.backup:
         shown = project.relative(outcome.backup.path)
-        out(f"Backup of the state before the rollback: {shown}")
-        out(f"  (to undo this rollback: inv db.restore {shown} --env={target.name})")
-    out(f"Incident record: {project.relative(outcome.record.path)}")
-    out("Next: fix the migration, then push again (inv db.push).")
+        say(f"Backup of the state before the rollback: {shown}")
+        say(f"  (to undo this rollback: inv db.restore {shown} --env={target.name})")
+    say(f"Incident record: {project.relative(outcome.record.path)}")
+    say("Next: fix the migration, then push again (inv db.push).")
 
 
 @db_task(help={

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .edge import db_task
-from .help import CONFIRM_HELP, ENV_HELP, YES_HELP
+from .help import CONFIRM_HELP, DRY_RUN_HELP, ENV_HELP, JSON_HELP, YES_HELP
 
 
 @db_task(help={"env": ENV_HELP})
@@ -22,22 +22,34 @@ def psql(c, env=None):
         raise Exit(code=code)
 
 
-@db_task(help={"file": "The SQL file to run.", "env": ENV_HELP, "yes": YES_HELP, "confirm": CONFIRM_HELP})
-def exec(c, file, env=None, yes=False, confirm=None):
+@db_task(help={"file": "The SQL file to run.", "env": ENV_HELP, "yes": YES_HELP, "confirm": CONFIRM_HELP,
+               "dry_run": DRY_RUN_HELP + " (with the data the file would destroy)", "json": JSON_HELP})
+def exec(c, file, env=None, yes=False, confirm=None, dry_run=False, json=False):
     """Run an ad-hoc SQL file in one transaction, with confirmation and an audit row."""
     from pathlib import Path
 
     from ..confirmation import Consent, confirm_write
-    from ..migrations.exec import execute_file
+    from ..migrations.exec import execute_file, plan_exec
     from ..project import find_project
     from ..target import open_target
-    from .console import out
+    from .console import err, out, print_json
 
+    say = err if json else out
     target = open_target(find_project(), env)
-    confirm_write(target.profile, f"{target.header()}\nRun {file} in one transaction",
-                  Consent(yes, confirm), say=out)
-    count = execute_file(target, Path(file))
-    out(f"ran {count} statement(s) from {file} on {target.describe()}")
+    plan = plan_exec(target, Path(file))
+    if dry_run:
+        if json:
+            print_json({**plan.as_dict(), "dry_run": True})
+        else:
+            say(plan.summary())
+            say("dry run: nothing was changed")
+        return
+    phrase = plan.at_risk.phrase() if plan.at_risk is not None else None
+    confirm_write(target.profile, plan.summary(), Consent(yes, confirm), say=say, at_risk=phrase)
+    count = execute_file(target, Path(file), plan=plan)
+    if json:
+        print_json({**plan.as_dict(), "dry_run": False, "ran": count})
+    say(f"ran {count} statement(s) from {file} on {target.describe()}")
 
 
 @db_task(help={"env": ENV_HELP})

@@ -1,0 +1,141 @@
+"""Verify after: the target's schema compared with the schema the migration files produce at its new head.
+
+The expected schema comes from a shadow: a scratch database of the local server with the Supabase bootstrap
+and the migration files up to the head applied by the runner (`migrations_shadow`). Both sides are read with
+checks/snapshot.py. Compared: the schemas the migrations own — the platform's (auth, storage, extensions, …,
+and whatever the bootstrap provides) differ between a hosted project and the bootstrap by design and are
+left out, as are extension versions, grants and owners; NOT NULL constraints (catalogued as constraints from
+PostgreSQL 18 on) are compared as the columns' `not null`.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from ..errors import SupatasksError
+from ..project import Project
+from ..target import Target
+from .scratch import scratch_database, scratch_server
+from .snapshot import diff, snapshot
+
+SHADOW_PREFIX = "supatasks_shadow_"
+PLATFORM_SCHEMAS = {"auth", "storage", "realtime", "_realtime", "graphql", "graphql_public", "vault", "pgsodium",
+                    "pgsodium_masks", "net", "cron", "extensions", "supabase_functions", "_analytics", "pgbouncer",
+                    "supabase_migrations", "pgtle", "pgmq", "topology", "tiger", "tiger_data", "_supavisor"}
+NOT_COMPARED = ("extension", "grant")
+
+
+class VerificationFailed(SupatasksError):
+    """The target's schema differs from what the migration files give at its head (`verification`), or it
+    could not be compared (`verification` None) — after the change itself was done."""
+
+    def __init__(self, message: str, verification: "Verification | None"):
+        super().__init__(message)
+        self.verification = verification
+
+
+@dataclass
+class Verification:
+    head: str | None
+    differences: list[dict] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences
+
+    def summary(self) -> str:
+        at = f"the migrations up to {self.head}" if self.head else "no migration (an empty history)"
+        if self.ok:
+            return f"schema verified: the target matches {at} ({self.seconds:.1f}s)"
+        return f"schema DIFFERS from {at}: {len(self.differences)} difference(s)"
+
+    def lines(self, limit: int = 20) -> list[str]:
+        lines = [self.summary()]
+        for d in self.differences[:limit]:
+            if d["change"] == "added":
+                lines.append(f"  + {d['kind']} {d['name']}: on the target, not in the migration files")
+            elif d["change"] == "removed":
+                lines.append(f"  - {d['kind']} {d['name']}: in the migration files, missing on the target")
+            else:
+                lines.append(f"  ~ {d['kind']} {d['name']}: target has {d['after']!r}, the files give {d['before']!r}")
+        if len(self.differences) > limit:
+            lines.append(f"  … and {len(self.differences) - limit} more (--json lists them all)")
+        return lines
+
+    def as_dict(self) -> dict:
+        return {"ok": self.ok, "head": self.head, "seconds": round(self.seconds, 3), "differences": self.differences}
+
+
+@contextmanager
+def migrations_shadow(project: Project, local, head: str | None, say=lambda message: None):
+    """A scratch database holding the bootstrap and the migration files up to `head` (None: none of them),
+    applied with the runner; yields (database name, the bootstrap's own schemas). Dropped afterwards.
+
+    (db.diff builds a shadow of the reset cache too — reset/shadow.py; the two are to become one.)"""
+    from ..migrations.executor import SessionSettings
+    from ..migrations.files import require_no_duplicates, scan_migrations
+    from ..migrations.runner import apply_migrations, prepare
+
+    scan = scan_migrations(project)
+    require_no_duplicates(scan)
+    files = [m for m in scan.migrations if int(m.version) <= int(head)] if head else []
+    with scratch_database(local, SHADOW_PREFIX, say) as name:
+        with local.connect(database=name) as conn:
+            own = {r[0] for r in conn.execute("SELECT nspname FROM pg_namespace").fetchall()}
+            prepared = [prepare(m, project.relative(m.path), local=True) for m in files]
+            apply_migrations(conn, prepared, SessionSettings())
+        yield name, own
+
+
+def comparable(snap: dict[str, dict[str, str]], ignored: set[str]) -> dict[str, dict[str, str]]:
+    """The part of a snapshot the verification compares (see the module's docstring)."""
+    out: dict[str, dict[str, str]] = {}
+    for kind, objects in snap.items():
+        if kind in NOT_COMPARED:
+            continue
+        kept = {}
+        for name, definition in objects.items():
+            schema = name if kind == "schema" else name.split(".", 1)[0]
+            if schema in ignored or schema.startswith("pg_"):
+                continue
+            if kind == "constraint" and definition.startswith("NOT NULL"):
+                continue
+            kept[name] = "" if kind == "schema" else definition
+        out[kind] = kept
+    return out
+
+
+def verify_schema(target: Target, head: str | None, say=lambda message: None) -> Verification:
+    """Compare `target` with the migration files up to `head`; the result lists every difference."""
+    began = time.perf_counter()
+    local = scratch_server(target.project, "the verification", "--no-verify skips it")
+    with target.connect() as conn:
+        actual = snapshot(conn)
+    with migrations_shadow(target.project, local, head, say) as (name, own):
+        with local.connect(database=name) as conn:
+            expected = snapshot(conn)
+    ignored = PLATFORM_SCHEMAS | (own - {"public"})
+    result = Verification(head, diff(comparable(expected, ignored), comparable(actual, ignored)))
+    result.seconds = time.perf_counter() - began
+    return result
+
+
+def verify_after(target: Target, head: str | None, done: str, say=lambda message: None) -> Verification:
+    """verify_schema after a change (`done`: "the rollback", "the push"): a verification that cannot run (no
+    local server on this machine, a failing migration file in the shadow) is an error of its own — never a
+    refusal, which would read as "nothing was changed"."""
+    try:
+        return verify_schema(target, head, say)
+    except SupatasksError as exc:
+        raise VerificationFailed(f"{done} is done on {target.name}, but its schema could not be verified: {exc}",
+                                 None) from None
+
+
+def require_verified(verification: Verification, target: Target) -> None:
+    if not verification.ok:
+        raise VerificationFailed("\n".join(verification.lines()) + f"\nthe change itself is done on {target.name}; "
+                                 "the differences above were there before it or were made by hand: look into them "
+                                 "(inv db.diff compares two databases)", verification)
