@@ -167,7 +167,7 @@ def run_check(project: Project, *, keep: bool = False, on_migration=lambda m: No
     target = open_target(project, "local")
     if not target.profile.is_local or target.profile.protected:
         raise Refused(f"db.check runs only on the local profile's server; {target.name} is not one")
-    if not target.embedded and not _loopback(target.db.host):
+    if not target.embedded and not is_loopback(target.db.host):
         raise Refused(f"db.check creates and drops a scratch database, so it runs only on a server on this "
                       f"machine; the local profile points at {target.db.display()} (SUPABASE_DB_URL in the "
                       "environment or .env.local?); nothing was changed")
@@ -234,7 +234,7 @@ def allowed_for(allowances, label: str) -> dict[str, str]:
     return found
 
 
-def _loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
     import ipaddress
 
     if host in ("localhost", "") or host.startswith("/"):

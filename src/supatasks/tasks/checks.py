@@ -85,6 +85,59 @@ def check(c, json=False, keep=False):
         raise Exit(code=1)
 
 
+@db_task(help={
+    "keyword": "-k PATTERN: run only the files whose path under supabase/tests/ contains PATTERN "
+               "(or matches it, with * ? [).",
+    "tap": "Print the raw TAP of every file (as pg_prove --verbose shows it) instead of the table.",
+    "json": JSON_HELP,
+    "workers": "Files run at once, each worker on a scratch database of its own (default: the CPU count, at most 4).",
+    "timeout": "statement_timeout of every statement of a test file, in seconds (default 60).",
+})
+def test(c, keyword=None, tap=False, json=False, workers=None, timeout=60):
+    """Run the pgTAP files of supabase/tests/ on scratch copies of the migrated, seeded database. Exit 1 on failure."""
+    from invoke import Exit
+
+    from ..checks.dbtest import run_tests
+    from ..project import find_project
+    from .console import err, out, print_json
+
+    report = run_tests(find_project(), pattern=keyword, workers=int(workers) if workers else None,
+                       timeout=float(timeout), say=err)
+    if json:
+        print_json(report.as_dict())
+    elif tap:
+        for result in report.files:
+            out(f"# {result.file}")
+            for line in result.tap:
+                out(line)
+            for problem in result.problems:
+                out(f"# {problem}")
+        out(report.summary())
+    else:
+        print_test_report(report)
+    if not report.ok:
+        raise Exit(code=1)
+
+
+def print_test_report(report, say=None) -> None:
+    """One row per file, then every failing assertion (file, test number, description, diagnostics)."""
+    from .console import out, table
+
+    say = say or out
+    table(f"db.test on {report.server}", ["file", "tests", "passed", "failed", "seconds", ""],
+          [[f.file, f.parsed.tests, f.parsed.passed, len(f.parsed.failed), f"{f.seconds:.2f}",
+            "ok" if f.ok else "FAIL"] for f in report.files])
+    for result in report.files:
+        for assertion in result.parsed.failed:
+            say(f"{result.file} test {assertion.number}"
+                + (f" - {assertion.description}" if assertion.description else "") + ": not ok")
+            for line in assertion.diagnostics:
+                say(f"    {line}")
+        for problem in result.problems:
+            say(f"{result.file}: {problem}")
+    say(report.summary())
+
+
 @db_task(help={"env": ENV_HELP, "json": JSON_HELP,
                "schema": "Schemas to list, comma-separated (default: public)."})
 def tables(c, env=None, json=False, schema="public"):
