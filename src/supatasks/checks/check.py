@@ -11,7 +11,8 @@ in version order:
    the schema before the migration, and the schema after the second up the one after the first.
 
 Then the seeds run once, and each seed file a second time (rolled back): an error, a schema change
-or a changed row count means the seed is not idempotent.
+or a changed row count means the seed is not idempotent. Last, the project's pgTAP files
+(supabase/tests/, as db.test runs them) on the migrated and seeded scratch database.
 """
 
 from __future__ import annotations
@@ -124,6 +125,7 @@ class CheckReport:
     fingerprint: str | None = None
     kept: bool = False
     seconds: float = 0.0
+    tests: object | None = None      # dbtest.TestReport of supabase/tests/, None when not run
 
     @property
     def failed(self) -> list:
@@ -131,21 +133,27 @@ class CheckReport:
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not any(m.skipped for m in self.migrations)
+        return not self.failed and not any(m.skipped for m in self.migrations) and \
+            (self.tests is None or self.tests.ok)
 
     def summary(self) -> str:
         migrations = sum(1 for m in self.migrations if m.ok)
         seeds = sum(1 for s in self.seeds if s.ok)
         trips = sum(1 for m in self.migrations if m.round_trip is not None)
         verdict = "passed" if self.ok else f"FAILED ({len(self.failed)} failure(s))"
+        tests = ""
+        if self.tests is not None:
+            bad = sum(1 for f in self.tests.files if not f.ok)
+            tests = f", test files {len(self.tests.files) - bad}/{len(self.tests.files)} ok"
         return (f"check {verdict}: {migrations}/{len(self.migrations)} migration(s) ok, {trips} round trip(s), "
-                f"{seeds}/{len(self.seeds)} seed file(s) ok in {self.seconds:.2f}s")
+                f"{seeds}/{len(self.seeds)} seed file(s) ok{tests} in {self.seconds:.2f}s")
 
     def as_dict(self) -> dict:
         return {"ok": self.ok, "server": self.server, "database": self.database, "kept": self.kept,
                 "fingerprint": self.fingerprint,
                 "migrations": [m.as_dict() for m in self.migrations],
                 "seeds": [s.as_dict() for s in self.seeds],
+                "tests": self.tests.as_dict() if self.tests is not None else None,
                 "summary": {"migrations": len(self.migrations),
                             "migrations_failed": sum(1 for m in self.migrations if m.status == "FAIL"),
                             "migrations_skipped": sum(1 for m in self.migrations if m.skipped),
@@ -156,9 +164,9 @@ class CheckReport:
 
 
 def run_check(project: Project, *, keep: bool = False, on_migration=lambda m: None, on_seed=lambda s: None,
-              say=lambda message: None) -> CheckReport:
-    """Check every migration and seed on a scratch database of the local server; it is dropped afterwards
-    unless `keep`."""
+              say=lambda message: None, tests: bool = True) -> CheckReport:
+    """Check every migration and seed on a scratch database of the local server, then (unless not `tests`)
+    run the project's pgTAP files on it; it is dropped afterwards unless `keep`."""
     from ..migrations.seeds import seed_files
     from ..reset.reset import ensure_base_template, maintenance_database
     from ..target import open_target
@@ -188,11 +196,23 @@ def run_check(project: Project, *, keep: bool = False, on_migration=lambda m: No
                 else:
                     _check_seeds(conn, seeds, report, on_seed, allowances)
                 report.fingerprint = fingerprint(snapshot(conn))
+            if tests and all(m.applied for m in report.migrations) and \
+                    all(s.error is None and not s.skipped for s in report.seeds):
+                report.tests = run_project_tests(project, target, name)
         finally:
             if not keep:
                 admin.drop_database(maint, name)
     report.seconds = time.perf_counter() - began
     return report
+
+
+def run_project_tests(project: Project, target, database: str):
+    """The hook of db.test: supabase/tests/ on the check's scratch database (migrated and seeded); None when
+    the project has no test files."""
+    from .dbtest import run_on_database, test_files
+
+    files = test_files(project)
+    return run_on_database(project, target, database, files) if files else None
 
 
 def load_allowances(project: Project) -> list[tuple[str, list[str], str]]:

@@ -167,6 +167,20 @@ class _Notes(Reporter):
         self.note = say
 
 
+def run_on_database(project: Project, target, database: str, files: list[Path], *,
+                    timeout: float = DEFAULT_TIMEOUT) -> TestReport:
+    """The test files, one after the other, on an existing scratch `database` (db.check's): pgTAP and the
+    helpers are installed into it first."""
+    began = time.perf_counter()
+    with target.connect(database=database) as conn:
+        pgtap = prepare_database(conn)
+    report = TestReport(target.describe(), pgtap, workers=1)
+    report.files = run_files(project, files, [lambda: target.connect(database=database)], timeout=timeout,
+                             stand_in=STAND_IN_NAME in pgtap)
+    report.seconds = time.perf_counter() - began
+    return report
+
+
 def prepare_database(conn) -> str:
     """pgTAP (in `extensions`, as the Supabase CLI enables it) and supatasks' helpers (schema `tests`),
     committed; returns which pgTAP it is."""

@@ -50,9 +50,10 @@ def print_lint_report(report, say=None) -> None:
 @db_task(help={
     "json": JSON_HELP,
     "keep": "Keep the scratch database afterwards (its name is printed) to look around in it.",
+    "no_tests": "Skip the pgTAP files of supabase/tests/ (db.test), which run last on the scratch database.",
 })
-def check(c, json=False, keep=False):
-    """Apply every migration on a scratch local database: idempotency, up→down→up, seeds twice. Exit 1 on failure."""
+def check(c, json=False, keep=False, no_tests=False):
+    """Apply every migration on a scratch local database: idempotency, up→down→up, seeds twice, tests. Exit 1 on failure."""
     from invoke import Exit
 
     from ..checks.check import MigrationCheck, run_check
@@ -74,10 +75,12 @@ def check(c, json=False, keep=False):
         for problem in item.problems():
             say(f"          {problem}")
 
-    report = run_check(find_project(), keep=keep, on_migration=line, on_seed=line, say=err)
+    report = run_check(find_project(), keep=keep, on_migration=line, on_seed=line, say=err, tests=not no_tests)
     if json:
         print_json(report.as_dict())
     else:
+        if report.tests is not None:
+            print_test_report(report.tests)
         out(report.summary())
         if keep:
             out(f"kept the scratch database {report.database} on {report.server}")
