@@ -2,7 +2,8 @@
 snapshots and inspection. Imports migrations/, reset/ and sqltext/.
 
 - lint.py (db.lint and the push gate), config.py (supabase/supatasks.toml, read once), rules.py (the rules and
-  their findings), squawk.py, changed.py (git: --changed), check.py (db.check), snapshot.py, inspect.py
+  their findings), squawk.py, changed.py (git: --changed), check.py (db.check), snapshot.py, inspect.py,
+  dbtest.py (db.test: pgTAP files on scratch copies of the reset cache), tap.py (reading TAP)
 """
 
 from ..lazy import exports
@@ -11,6 +12,8 @@ __getattr__, __dir__, __all__ = exports(__name__, {
     "lint": ["lint_project", "push_lint_gate"],
     "config": ["read_settings"],
     "check": ["run_check"],
+    "dbtest": ["run_tests", "test_files"],
+    "tap": ["parse_tap"],
     "snapshot": ["snapshot", "fingerprint", "diff"],
     "inspect": ["list_tables", "describe_table", "schema_diff"],
 })
