@@ -106,13 +106,14 @@ def by_file(data) -> dict[str, dict]:
 
 def scratch_databases(server) -> list[str]:
     return [r[0] for r in query(server.url("postgres"),
-                                "SELECT datname FROM pg_database WHERE datname LIKE 'supatasks_test_%'")]
+                                r"SELECT datname FROM pg_database WHERE datname LIKE 'supatasks\_test\_%'")]
 
 
 def test_passing_failing_and_broken_files(tmp_path, server):
-    result = db_test(project(tmp_path), server, "--json")
+    result = db_test(project(tmp_path), server, "--json", "--workers", "2")
     assert result.returncode == 1
     data = json.loads(result.stdout)
+    assert data["workers"] == 2  # two scratch databases, two files each
     assert data["pgtap"] == ("pgTAP 1.2.0" if server.bin_dir.parts[-3:-1] == ("postgresql", "15")
                              else "supatasks' pgTAP stand-in 1.2.0")
     files = by_file(data)
@@ -148,16 +149,24 @@ def test_one_line_per_file_and_the_failing_assertions(tmp_path, pg_server):
     assert "db.test FAILED (2 of 4 file(s)): 4 file(s), 11 test(s), 1 failed" in result.stdout
 
 
+def templates(server) -> list[tuple]:
+    return query(server.url("postgres"),
+                 r"SELECT oid, datname FROM pg_database WHERE datname LIKE 'supatasks\_testtpl\_%'")
+
+
 def test_k_selects_files_and_the_exit_code_follows(tmp_path, pg_server):
     root = project(tmp_path)
     passing = db_test(root, pg_server, "-k", "passing", "--json")
     assert passing.returncode == 0
+    template = templates(pg_server)
+    assert len(template) == 1  # the reset cache with pgTAP and the helpers, kept for the next run
     assert [f["file"] for f in json.loads(passing.stdout)["files"]] == ["supabase/tests/passing_test.sql"]
     failing = db_test(root, pg_server, "-k", "sub/*", "--json")
     assert failing.returncode == 1 and [f["file"] for f in json.loads(failing.stdout)["files"]] == [
         "supabase/tests/sub/failing_test.sql"]
     nothing = db_test(root, pg_server, "-k", "nomatch")
     assert nothing.returncode == 1 and "no test files: nothing matches 'nomatch'" in nothing.stderr
+    assert templates(pg_server) == template  # reused, not rebuilt
 
 
 def test_tap_prints_the_raw_tap(tmp_path, pg_server):

@@ -25,8 +25,11 @@ from ..reporter import Reporter
 from .tap import TapResult, parse_tap
 
 SCRATCH_PREFIX = "supatasks_test_"
+TEMPLATE_PREFIX = "supatasks_testtpl_"   # the reset cache plus pgTAP and the helpers, kept while it is current
+TEMPLATE_COMMENT = "supatasks db.test template: "
 DEFAULT_TIMEOUT = 60            # seconds: statement_timeout of every statement of a test file
 MAX_WORKERS = 4
+FILES_PER_WORKER = 8            # a worker costs a database copy: worth it from this many files on
 STAND_IN_COMMENT = "supatasks development stand-in"
 STAND_IN_NAME = "stand-in"
 _SQL = Path(__file__).resolve().parents[1] / "sql"
@@ -139,16 +142,16 @@ def run_tests(project: Project, *, pattern: str | None = None, workers: int | No
     if not target.embedded and not is_loopback(target.db.host):
         raise Refused(f"db.test creates and drops scratch databases, so it runs only on a server on this machine; "
                       f"the local profile points at {target.db.display()}; nothing was changed")
-    count = max(1, min(workers or min(os.cpu_count() or 1, MAX_WORKERS), len(files), MAX_WORKERS))
+    if not workers:
+        workers = min(os.cpu_count() or 1, MAX_WORKERS, -(-len(files) // FILES_PER_WORKER))
+    count = max(1, min(workers, len(files), MAX_WORKERS))
     names = [f"{SCRATCH_PREFIX}{uuid.uuid4().hex[:12]}_{i}" for i in range(count)]
     with target.connect(database=maintenance_database(target.db.database)) as maint:
         cache = ensure_reset_cache(target, maint, _Notes(say))
+        template, pgtap = test_template(target, maint, cache)
         try:
-            admin.copy_database(maint, cache, names[0])
-            with target.connect(database=names[0]) as conn:
-                pgtap = prepare_database(conn)
-            for name in names[1:]:  # the first one, prepared, is the template of the others
-                admin.copy_database(maint, names[0], name)
+            for name in names:
+                admin.copy_database(maint, template, name)
             report = TestReport(target.describe(), pgtap, workers=count)
             report.files = run_files(project, files, [lambda n=n: target.connect(database=n) for n in names],
                                      timeout=timeout, on_file=on_file, stand_in=STAND_IN_NAME in pgtap)
@@ -158,6 +161,39 @@ def run_tests(project: Project, *, pattern: str | None = None, workers: int | No
     report.seconds = time.perf_counter() - began
     return report
 
+
+
+def test_template(target, maint, cache: str) -> tuple[str, str]:
+    """The reset cache with pgTAP and the helpers installed, as a template of its own (made once per cache and
+    helpers version; an older one is dropped): (its name, which pgTAP it has)."""
+    import hashlib
+
+    from ..reset.lock import server_lock
+    from ..reset.spares import drop_trash, temporary_name
+    from ..server import database_admin as admin
+
+    digest = hashlib.sha256(cache.encode() + b"\0" + HELPERS.read_bytes()).hexdigest()[:24]
+    name = TEMPLATE_PREFIX + digest
+    with server_lock(maint, lambda database: target.connect(database=database)):
+        row = maint.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+                            (name,)).fetchone()
+        if row and (row[0] or "").startswith(TEMPLATE_COMMENT):
+            return name, row[0].removeprefix(TEMPLATE_COMMENT)
+        for old in admin.databases_named_like(maint, TEMPLATE_PREFIX):
+            drop_trash(maint, old)
+        building = temporary_name()
+        admin.copy_database(maint, cache, building)
+        try:
+            with target.connect(database=building) as conn:
+                pgtap = prepare_database(conn)
+            admin.mark_template(maint, building)
+            with maint.transaction():
+                admin.set_comment(maint, building, TEMPLATE_COMMENT + pgtap)
+                admin.rename_database(maint, building, name)
+        except BaseException:
+            drop_trash(maint, building)
+            raise
+    return name, pgtap
 
 
 class _Notes(Reporter):
