@@ -220,8 +220,16 @@ def run_on_database(project: Project, target, database: str, files: list[Path], 
 def prepare_database(conn) -> str:
     """pgTAP (in `extensions`, as the Supabase CLI enables it) and supatasks' helpers (schema `tests`),
     committed; returns which pgTAP it is."""
+    import psycopg
+
     conn.execute("CREATE SCHEMA IF NOT EXISTS extensions")
-    conn.execute("CREATE EXTENSION IF NOT EXISTS pgtap WITH SCHEMA extensions")
+    try:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pgtap WITH SCHEMA extensions")
+    except psycopg.Error as exc:
+        raise SupatasksError(
+            f"pgTAP cannot be created on this server ({exc.sqlstate}: {str(exc).strip().splitlines()[0]}): install "
+            "it for this PostgreSQL (Debian/Ubuntu: postgresql-<major>-pgtap), or use the embedded server, which "
+            "has supatasks' stand-in") from None
     version, comment = conn.execute(
         "SELECT e.extversion, obj_description(e.oid, 'pg_extension') FROM pg_extension e "
         "WHERE e.extname = 'pgtap'").fetchone()

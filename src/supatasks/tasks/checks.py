@@ -93,7 +93,8 @@ def check(c, json=False, keep=False, no_tests=False):
                "(or matches it, with * ? [).",
     "tap": "Print the raw TAP of every file (as pg_prove --verbose shows it) instead of the table.",
     "json": JSON_HELP,
-    "workers": "Files run at once, each worker on a scratch database of its own (default: the CPU count, at most 4).",
+    "workers": "Files run at once, each worker on a scratch database of its own (default: one per 8 files, at most "
+               "the CPU count and 4).",
     "timeout": "statement_timeout of every statement of a test file, in seconds (default 60).",
 })
 def test(c, keyword=None, tap=False, json=False, workers=None, timeout=60):
