@@ -203,3 +203,21 @@ def test_db_check_runs_the_tests_on_its_scratch_database(tmp_path, pg_server):
     assert data["tests"]["summary"]["files_failed"] == 1 and data["tests"]["summary"]["passed"] == 8
     skipped = run_supatasks(["db.check", "--json", "--no-tests"], root, {"SUPABASE_DB_URL": pg_server.url("postgres")})
     assert skipped.returncode == 0 and json.loads(skipped.stdout)["tests"] is None
+
+
+def test_reading_tap_as_pgtap_writes_it():
+    from supatasks.checks.tap import parse_tap
+
+    tap = parse_tap(["1..5", "ok 1 - plain", "not ok 2 - a # in the text", '# Failed test 2: "a # in the text"',
+                     "#         have: 1", "ok 3 # SKIP not now", "not ok 4 - later # TODO not yet",
+                     '# Failed (TODO) test 4: "later"', "ok 5", "some other output", "# Looks like you failed 1 test of 5"])
+    assert (tap.planned, tap.tests, tap.passed, [a.number for a in tap.failed], tap.skipped, tap.todo) == \
+        (5, 5, 4, [2], 1, 1)
+    second = tap.assertions[1]
+    assert (second.description, second.directive) == ("a # in the text", None)
+    assert second.diagnostics == ['Failed test 2: "a # in the text"', "        have: 1"]
+    assert (tap.assertions[2].directive, tap.assertions[2].reason) == ("SKIP", "not now")
+    assert tap.diagnostics == ["Looks like you failed 1 test of 5"] and tap.problems() == []
+    assert parse_tap(["1..3", "ok 1"]).problems() == ["planned 3 tests but ran 1"]
+    assert parse_tap(["ok 1"]).problems() == ["no plan: the file never called plan(), or no_plan() without finish()"]
+    assert parse_tap([]).problems() == ["no tests ran (no plan, no assertion)"]
