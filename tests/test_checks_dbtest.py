@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from support import make_project, query, run_supatasks
+from support import connect, make_project, query, run_supatasks
+from supatasks.reset import spares
 
 NOTES = """\
 CREATE TABLE IF NOT EXISTS public.notes (
@@ -160,6 +161,9 @@ def test_k_selects_files_and_the_exit_code_follows(tmp_path, pg_server):
     assert passing.returncode == 0
     template = templates(pg_server)
     assert len(template) == 1  # the reset cache with pgTAP and the helpers, kept for the next run
+    with connect(pg_server.url("postgres")) as conn:  # and a spare copy of it, made in the background
+        assert spares.wait_until_settled(conn, "127.0.0.1", pg_server.port, [template[0][1]], timeout=60)
+        assert spares.ready_spare(conn, template[0][1]) == spares.spare_name(template[0][1])
     assert [f["file"] for f in json.loads(passing.stdout)["files"]] == ["supabase/tests/passing_test.sql"]
     failing = db_test(root, pg_server, "-k", "sub/*", "--json")
     assert failing.returncode == 1 and [f["file"] for f in json.loads(failing.stdout)["files"]] == [

@@ -1,5 +1,7 @@
 """`db.test`: the project's pgTAP files (`supabase/tests/**/*.sql`, the Supabase CLI's layout) on scratch
-databases cloned from the reset cache — migrated and seeded, instant when nothing changed.
+databases cloned from the reset cache — migrated and seeded, instant when nothing changed: the cache with
+pgTAP and the helpers is a template of its own, and, as for db.reset, a spare copy of it made in the background
+after each run is renamed into place by the next (the used databases are renamed away and dropped there too).
 
 Each file runs in a transaction of its own that is rolled back at the end (a file's own BEGIN / COMMIT /
 ROLLBACK are not sent), so no file sees another's rows; after each file the session is discarded (prepared
@@ -125,6 +127,8 @@ def run_tests(project: Project, *, pattern: str | None = None, workers: int | No
     """db.test on the local profile's server: scratch copies of the reset cache, dropped afterwards."""
     import os
 
+    from ..reset import spares
+    from ..reset.lock import server_lock
     from ..reset.reset import ensure_reset_cache, maintenance_database
     from ..server import database_admin as admin
     from ..target import open_target
@@ -146,18 +150,27 @@ def run_tests(project: Project, *, pattern: str | None = None, workers: int | No
         workers = min(os.cpu_count() or 1, MAX_WORKERS, -(-len(files) // FILES_PER_WORKER))
     count = max(1, min(workers, len(files), MAX_WORKERS))
     names = [f"{SCRATCH_PREFIX}{uuid.uuid4().hex[:12]}_{i}" for i in range(count)]
+
+    def connect(database: str):
+        return target.connect(database=database)
+
     with target.connect(database=maintenance_database(target.db.database)) as maint:
         cache = ensure_reset_cache(target, maint, _Notes(say))
         template, pgtap = test_template(target, maint, cache)
         try:
-            for name in names:
+            with server_lock(maint, connect):  # the first from a spare copy, made in the background last time
+                spares.put_in_place(maint, template, names[0])
+            for name in names[1:]:
                 admin.copy_database(maint, template, name)
             report = TestReport(target.describe(), pgtap, workers=count)
             report.files = run_files(project, files, [lambda n=n: target.connect(database=n) for n in names],
                                      timeout=timeout, on_file=on_file, stand_in=STAND_IN_NAME in pgtap)
         finally:
-            for name in names:
-                admin.drop_database(maint, name)
+            with server_lock(maint, connect):  # renamed away; the background child drops them
+                for name in names:
+                    if admin.database_exists(maint, name):
+                        spares.retire(maint, name)
+            spares.launch(target.db.with_database("postgres"), [template])
     report.seconds = time.perf_counter() - began
     return report
 
