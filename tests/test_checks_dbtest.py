@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from support import connect, make_project, query, run_supatasks
+from support import connect, copy_example_project, make_project, query, run_supatasks
 from supatasks.reset import spares
 
 NOTES = """\
@@ -108,6 +108,17 @@ def by_file(data) -> dict[str, dict]:
 def scratch_databases(server) -> list[str]:
     return [r[0] for r in query(server.url("postgres"),
                                 r"SELECT datname FROM pg_database WHERE datname LIKE 'supatasks\_test\_%'")]
+
+
+def test_the_example_projects_tests_pass(tmp_path, server):
+    """supabase/tests/: favorites and API key pool RLS (authenticated, anon, service role), the schema and its
+    policies, the updated_at triggers, the constraints."""
+    result = db_test(copy_example_project(tmp_path), server, "--json")
+    data = json.loads(result.stdout)
+    assert result.returncode == 0, [f["problems"] + f["failures"] for f in data["files"] if not f["ok"]]
+    assert sorted(by_file(data)) == ["api_key_pool_rls_test.sql", "constraints_test.sql", "favorites_rls_test.sql",
+                                     "schema_test.sql", "updated_at_test.sql"]
+    assert data["summary"]["tests"] == data["summary"]["passed"] == 37
 
 
 def test_passing_failing_and_broken_files(tmp_path, server):
@@ -225,3 +236,16 @@ def test_reading_tap_as_pgtap_writes_it():
     assert parse_tap(["1..3", "ok 1"]).problems() == ["planned 3 tests but ran 1"]
     assert parse_tap(["ok 1"]).problems() == ["no plan: the file never called plan(), or no_plan() without finish()"]
     assert parse_tap([]).problems() == ["no tests ran (no plan, no assertion)"]
+
+
+def test_the_example_rls_tests_catch_an_opened_policy(tmp_path, pg_server):
+    root = copy_example_project(tmp_path)
+    (root / "supabase/migrations/20260401000000_open_favorites.sql").write_text(
+        'DROP POLICY IF EXISTS "Everyone sees favorites" ON public.favorites;\n'
+        'CREATE POLICY "Everyone sees favorites" ON public.favorites FOR SELECT TO anon, authenticated USING (true);\n')
+    result = db_test(root, pg_server, "--json", "-k", "favorites")
+    assert result.returncode == 1
+    [favorites] = json.loads(result.stdout)["files"]
+    assert [f["description"] for f in favorites["failures"]] == [
+        "ana sees only her own favorite", "... but deletes nothing: ben still has his favorite",
+        "ben does not see ana's favorite", "anonymous requests see no favorites"]
