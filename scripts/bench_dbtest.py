@@ -60,7 +60,8 @@ def main() -> int:
                 server.stop()
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print("| server | db.test, first run (cache built) | db.test, warm | db.test, back to back | pg_prove, same files |")
+    print("| server | db.test, first run (cache built) | db.test, warm | db.test, back to back "
+          "| pg_prove, same files |")
     print("|---|---:|---:|---:|---:|")
     for label, (first, warm, prove, workers, rushed) in rows:
         print(f"| {label} | {first[0]:.2f} s | {warm[0]:.2f} s (client CPU {warm[1]:.2f} s, {workers} worker) "

@@ -225,7 +225,8 @@ def test_reading_tap_as_pgtap_writes_it():
 
     tap = parse_tap(["1..5", "ok 1 - plain", "not ok 2 - a # in the text", '# Failed test 2: "a # in the text"',
                      "#         have: 1", "ok 3 # SKIP not now", "not ok 4 - later # TODO not yet",
-                     '# Failed (TODO) test 4: "later"', "ok 5", "some other output", "# Looks like you failed 1 test of 5"])
+                     '# Failed (TODO) test 4: "later"', "ok 5", "some other output",
+                     "# Looks like you failed 1 test of 5"])
     assert (tap.planned, tap.tests, tap.passed, [a.number for a in tap.failed], tap.skipped, tap.todo) == \
         (5, 5, 4, [2], 1, 1)
     second = tap.assertions[1]
