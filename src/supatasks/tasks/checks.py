@@ -53,7 +53,7 @@ def print_lint_report(report, say=None) -> None:
     "no_tests": "Skip the pgTAP files of supabase/tests/ (db.test), which run last on the scratch database.",
 })
 def check(c, json=False, keep=False, no_tests=False):
-    """Prove the migrations on a scratch local database: re-run, up→down→up, seeds twice, tests. Exit 1 on failure."""
+    """Prove the migrations on a local scratch database: re-run, up→down→up, seeds twice, tests. Exit 1 on failure."""
     from invoke import Exit
 
     from ..checks.check import MigrationCheck, run_check
