@@ -124,7 +124,8 @@ def test_files(project: Project, pattern: str | None = None) -> list[Path]:
 def run_tests(project: Project, *, pattern: str | None = None, workers: int | None = None,
               timeout: float = DEFAULT_TIMEOUT, on_file=lambda result: None,
               say=lambda message: None) -> TestReport:
-    """db.test on the local profile's server: scratch copies of the reset cache, dropped afterwards."""
+    """db.test on the local profile's server, on scratch copies of the reset cache (with pgTAP and the helpers);
+    they are renamed away at the end and dropped by the background child, which also copies the next spare."""
     import os
 
     from ..reset import spares
@@ -156,12 +157,12 @@ def run_tests(project: Project, *, pattern: str | None = None, workers: int | No
 
     with target.connect(database=maintenance_database(target.db.database)) as maint:
         cache = ensure_reset_cache(target, maint, _Notes(say))
-        template, pgtap = test_template(target, maint, cache)
+        template, pgtap = template_for(target, maint, cache)
         try:
             with server_lock(maint, connect):  # the first from a spare copy, made in the background last time
                 spares.put_in_place(maint, template, names[0])
-            for name in names[1:]:
-                admin.copy_database(maint, template, name)
+                for name in names[1:]:
+                    admin.copy_database(maint, template, name)
             report = TestReport(target.describe(), pgtap, workers=count)
             report.files = run_files(project, files, [lambda n=n: target.connect(database=n) for n in names],
                                      timeout=timeout, on_file=on_file, stand_in=STAND_IN_NAME in pgtap)
@@ -175,8 +176,7 @@ def run_tests(project: Project, *, pattern: str | None = None, workers: int | No
     return report
 
 
-
-def test_template(target, maint, cache: str) -> tuple[str, str]:
+def template_for(target, maint, cache: str) -> tuple[str, str]:
     """The reset cache with pgTAP and the helpers installed, as a template of its own (made once per cache and
     helpers version; an older one is dropped): (its name, which pgTAP it has)."""
     import hashlib
