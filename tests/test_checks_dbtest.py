@@ -58,8 +58,8 @@ select pass('third');
 select * from finish();
 rollback;
 """,
-    # sees only the seeded row, whichever file ran before it on the same worker
-    "isolated_test.sql": """\
+    # sees only the seeded row, whichever file ran before it on the same worker (.pg: the CLI runs those too)
+    "isolated_test.pg": """\
 begin;
 select plan(1);
 select results_eq('select body from public.notes', array['seeded note'], 'no other file''s rows');
@@ -87,6 +87,7 @@ def project(tmp_path, tests=TESTS):
         path = tmp_path / "supabase" / "tests" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(body)
+    (tmp_path / "supabase" / "tests" / "README.md").write_text("not a test file\n")
     return tmp_path
 
 
@@ -129,7 +130,7 @@ def test_passing_failing_and_broken_files(tmp_path, server):
     assert data["pgtap"] == ("pgTAP 1.2.0" if server.bin_dir.parts[-3:-1] == ("postgresql", "15")
                              else "supatasks' pgTAP stand-in 1.2.0")
     files = by_file(data)
-    assert list(files) == ["broken_test.sql", "isolated_test.sql", "passing_test.sql", "sub/failing_test.sql"]
+    assert list(files) == ["broken_test.sql", "isolated_test.pg", "passing_test.sql", "sub/failing_test.sql"]
 
     passing = files["passing_test.sql"]
     assert (passing["ok"], passing["tests"], passing["passed"], passing["failed"]) == (True, 6, 6, 0)
@@ -147,7 +148,7 @@ def test_passing_failing_and_broken_files(tmp_path, server):
     assert "planned 2 tests but ran 1" in broken["problems"]
 
     # the leaked and "committed" rows reached no other file
-    assert files["isolated_test.sql"]["ok"] is True
+    assert files["isolated_test.pg"]["ok"] is True
     assert data["summary"] == {**data["summary"], "files": 4, "files_failed": 2, "tests": 11, "failed": 1}
     assert scratch_databases(server) == []  # dropped afterwards
 

@@ -29,6 +29,7 @@ from .tap import TapResult, parse_tap
 SCRATCH_PREFIX = "supatasks_test_"
 TEMPLATE_PREFIX = "supatasks_testtpl_"   # the reset cache plus pgTAP and the helpers, kept while it is current
 TEMPLATE_COMMENT = "supatasks db.test template: "
+TEST_SUFFIXES = (".sql", ".pg")
 DEFAULT_TIMEOUT = 60            # seconds: statement_timeout of every statement of a test file
 MAX_WORKERS = 4
 FILES_PER_WORKER = 8            # a worker costs a database copy: worth it from this many files on
@@ -103,10 +104,10 @@ def tests_dir(project: Project) -> Path:
 
 
 def test_files(project: Project, pattern: str | None = None) -> list[Path]:
-    """`supabase/tests/**/*.sql` in path order; `pattern` keeps those whose path under supabase/tests/
-    contains it (or matches it, where it has a * ? or [)."""
+    """`supabase/tests/**/*.sql` and `*.pg` (the suffixes `supabase test db` runs) in path order; `pattern`
+    keeps those whose path under supabase/tests/ contains it (or matches it, where it has a * ? or [)."""
     root = tests_dir(project)
-    files = sorted(p for p in root.rglob("*.sql") if p.is_file()) if root.is_dir() else []
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in TEST_SUFFIXES) if root.is_dir() else []
     if not pattern:
         return files
     glob = any(ch in pattern for ch in "*?[")
@@ -140,7 +141,7 @@ def run_tests(project: Project, *, pattern: str | None = None, workers: int | No
     if not files:
         where = project.relative(tests_dir(project))
         raise SupatasksError(f"no test files: nothing matches {pattern!r} under {where}/" if pattern
-                             else f"no test files: {where}/ has no .sql files (write pgTAP tests there)")
+                             else f"no test files: {where}/ has no .sql or .pg files (write pgTAP tests there)")
     target = open_target(project, "local")
     if not target.profile.is_local or target.profile.protected:
         raise Refused(f"db.test runs only on the local profile's server; {target.name} is not one")
