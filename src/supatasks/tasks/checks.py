@@ -128,9 +128,9 @@ def print_test_report(report, say=None) -> None:
     from .console import out, table
 
     say = say or out
-    table(f"db.test on {report.server}", ["file", "tests", "passed", "failed", "seconds", ""],
-          [[f.file, f.parsed.tests, f.parsed.passed, len(f.parsed.failed), f"{f.seconds:.2f}",
-            "ok" if f.ok else "FAIL"] for f in report.files])
+    table(f"db.test on {report.server}", ["supabase/tests/", "tests", "passed", "failed", "seconds", ""],
+          [[f.file.removeprefix("supabase/tests/"), f.parsed.tests, f.parsed.passed, len(f.parsed.failed),
+            f"{f.seconds:.2f}", "ok" if f.ok else "FAIL"] for f in report.files])
     for result in report.files:
         for assertion in result.parsed.failed:
             say(f"{result.file} test {assertion.number}"
