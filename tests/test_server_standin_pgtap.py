@@ -131,6 +131,26 @@ select tables_are('app', array['things', 'other']);
 select functions_are('app', array['add'], 'functions fail');
 select * from finish();
 """,
+    "functions_and_tables": """
+select plan(16);
+select columns_are('app', 'things', array['id', 'name', 'note', 'price', 'created_at'], 'columns');
+select columns_are('app', 'things', array['id', 'name', 'extra']);
+select indexes_are('app', 'things', array['things_pkey', 'things_name_idx']);
+select indexes_are('app', 'things', array['things_pkey'], 'indexes fail');
+select triggers_are('app', 'things', array['other'], 'triggers fail');
+select function_returns('app', 'add', array['integer', 'integer'], 'integer');
+select function_returns('app', 'add', array['integer', 'integer'], 'text', 'returns fail');
+select function_returns('app', 'add', array['int', 'int'], 'integer', 'int alias');
+select function_returns('app', 'nope', 'trigger');
+select function_returns('now', 'timestamp with time zone');
+select function_returns('generate_series', array['integer', 'integer'], 'setof integer');
+select is_definer('app', 'add', array['integer', 'integer']);
+select isnt_definer('app', 'add', array['integer', 'integer']);
+select isnt_definer('app', 'nope', 'no such');
+select is_definer('now');
+select columns_are('app', 'nope', array['x'], 'no table');
+select * from finish();
+""",
     "plans": """
 select plan(3);
 select pass('one');

@@ -1216,3 +1216,151 @@ CREATE FUNCTION policy_cmd_is(name, name, text) RETURNS text LANGUAGE sql AS $$
     SELECT policy_cmd_is($1, $2, $3, 'Policy ' || quote_ident($2) || ' for table ' || quote_ident($1)
                                      || ' should apply to ' || upper($3) || ' command')
 $$;
+
+-- -- more of a table: its columns, indexes and triggers, exactly ----------------------------------------------
+
+CREATE FUNCTION _tap_column_names(schema_name name, relation name) RETURNS name[] LANGUAGE sql STABLE AS $$
+    SELECT ARRAY(SELECT attname FROM pg_catalog.pg_attribute
+                  WHERE attrelid = _tap_relation(NULL, schema_name, relation) AND attnum > 0 AND NOT attisdropped)
+$$;
+CREATE FUNCTION columns_are(name, name, name[], text) RETURNS text LANGUAGE sql
+    AS $$SELECT _tap_are('columns', _tap_column_names($1, $2), $3, $4)$$;
+CREATE FUNCTION columns_are(name, name, name[]) RETURNS text LANGUAGE sql AS $$
+    SELECT columns_are($1, $2, $3, 'Table ' || quote_ident($1) || '.' || quote_ident($2) || ' should have the correct columns')
+$$;
+CREATE FUNCTION columns_are(name, name[], text) RETURNS text LANGUAGE sql
+    AS $$SELECT _tap_are('columns', _tap_column_names(NULL, $1), $2, $3)$$;
+CREATE FUNCTION columns_are(name, name[]) RETURNS text LANGUAGE sql
+    AS $$SELECT columns_are($1, $2, 'Table ' || quote_ident($1) || ' should have the correct columns')$$;
+
+CREATE FUNCTION _tap_index_names(schema_name name, relation name) RETURNS name[] LANGUAGE sql STABLE AS $$
+    SELECT ARRAY(SELECT ic.relname FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                  WHERE i.indrelid = _tap_relation(NULL, schema_name, relation))
+$$;
+CREATE FUNCTION indexes_are(name, name, name[], text) RETURNS text LANGUAGE sql
+    AS $$SELECT _tap_are('indexes', _tap_index_names($1, $2), $3, $4)$$;
+CREATE FUNCTION indexes_are(name, name, name[]) RETURNS text LANGUAGE sql AS $$
+    SELECT indexes_are($1, $2, $3, 'Table ' || quote_ident($1) || '.' || quote_ident($2) || ' should have the correct indexes')
+$$;
+CREATE FUNCTION indexes_are(name, name[], text) RETURNS text LANGUAGE sql
+    AS $$SELECT _tap_are('indexes', _tap_index_names(NULL, $1), $2, $3)$$;
+CREATE FUNCTION indexes_are(name, name[]) RETURNS text LANGUAGE sql
+    AS $$SELECT indexes_are($1, $2, 'Table ' || quote_ident($1) || ' should have the correct indexes')$$;
+
+CREATE FUNCTION _tap_trigger_names(schema_name name, relation name) RETURNS name[] LANGUAGE sql STABLE AS $$
+    SELECT ARRAY(SELECT tgname FROM pg_catalog.pg_trigger
+                  WHERE tgrelid = _tap_relation(NULL, schema_name, relation) AND NOT tgisinternal)
+$$;
+CREATE FUNCTION triggers_are(name, name, name[], text) RETURNS text LANGUAGE sql
+    AS $$SELECT _tap_are('triggers', _tap_trigger_names($1, $2), $3, $4)$$;
+CREATE FUNCTION triggers_are(name, name, name[]) RETURNS text LANGUAGE sql AS $$
+    SELECT triggers_are($1, $2, $3, 'Table ' || quote_ident($1) || '.' || quote_ident($2)
+                                    || ' should have the correct triggers')
+$$;
+CREATE FUNCTION triggers_are(name, name[], text) RETURNS text LANGUAGE sql
+    AS $$SELECT _tap_are('triggers', _tap_trigger_names(NULL, $1), $2, $3)$$;
+CREATE FUNCTION triggers_are(name, name[]) RETURNS text LANGUAGE sql
+    AS $$SELECT triggers_are($1, $2, 'Table ' || quote_ident($1) || ' should have the correct triggers')$$;
+
+-- -- functions: what they return, security definer ---------------------------------------------------------------
+
+-- The functions of that name (in the schema, or visible), with exactly these argument types where given.
+CREATE FUNCTION _tap_functions_named(schema_name name, function_name name, arguments name[])
+RETURNS SETOF pg_catalog.oid LANGUAGE sql STABLE AS $$
+    SELECT p.oid FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+     WHERE p.proname = function_name
+       AND CASE WHEN schema_name IS NULL THEN pg_catalog.pg_function_is_visible(p.oid) ELSE n.nspname = schema_name END
+       AND (arguments IS NULL
+            OR coalesce((SELECT string_agg(t::regtype::text, ',' ORDER BY i)
+                           FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(t, i)), '')
+               = array_to_string(arguments, ','))
+$$;
+
+CREATE FUNCTION _tap_no_such_function(schema_name name, function_name name, arguments name[]) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT E'\n' || diag('    Function ' || coalesce(quote_ident(schema_name) || '.', '') || quote_ident(function_name)
+                         || '(' || array_to_string(coalesce(arguments, '{}'), ', ') || ') does not exist')
+$$;
+
+CREATE FUNCTION _tap_returns(schema_name name, function_name name, arguments name[], want text, descr text)
+RETURNS text LANGUAGE sql AS $$
+    SELECT CASE WHEN have IS NULL THEN ok(false, descr) || _tap_no_such_function(schema_name, function_name, arguments)
+                ELSE is(have, want, descr) END
+      FROM (SELECT (SELECT CASE WHEN p.proretset THEN 'setof ' ELSE '' END || p.prorettype::regtype::text
+                      FROM pg_catalog.pg_proc p
+                     WHERE p.oid = (SELECT min(f) FROM _tap_functions_named(schema_name, function_name, arguments) f))
+                   AS have) found
+$$;
+CREATE FUNCTION function_returns(name, name, name[], text, text) RETURNS text LANGUAGE sql
+    AS $$SELECT _tap_returns($1, $2, $3, $4, $5)$$;
+CREATE FUNCTION function_returns(name, name, name[], text) RETURNS text LANGUAGE sql AS $$
+    SELECT function_returns($1, $2, $3, $4, 'Function ' || quote_ident($1) || '.' || quote_ident($2) || '('
+                                            || array_to_string($3, ', ') || ') should return ' || $4)
+$$;
+CREATE FUNCTION function_returns(name, name, text, text) RETURNS text LANGUAGE sql
+    AS $$SELECT _tap_returns($1, $2, NULL, $3, $4)$$;
+CREATE FUNCTION function_returns(name, name, text) RETURNS text LANGUAGE sql AS $$
+    SELECT function_returns($1, $2, $3, 'Function ' || quote_ident($1) || '.' || quote_ident($2) || '() should return '
+                                        || $3)
+$$;
+CREATE FUNCTION function_returns(name, name[], text, text) RETURNS text LANGUAGE sql
+    AS $$SELECT _tap_returns(NULL, $1, $2, $3, $4)$$;
+CREATE FUNCTION function_returns(name, name[], text) RETURNS text LANGUAGE sql AS $$
+    SELECT function_returns($1, $2, $3, 'Function ' || quote_ident($1) || '(' || array_to_string($2, ', ')
+                                        || ') should return ' || $3)
+$$;
+CREATE FUNCTION function_returns(name, text, text) RETURNS text LANGUAGE sql
+    AS $$SELECT _tap_returns(NULL, $1, NULL, $2, $3)$$;
+CREATE FUNCTION function_returns(name, text) RETURNS text LANGUAGE sql
+    AS $$SELECT function_returns($1, $2, 'Function ' || quote_ident($1) || '() should return ' || $2)$$;
+
+CREATE FUNCTION _tap_definer(schema_name name, function_name name, arguments name[], want boolean, descr text)
+RETURNS text LANGUAGE sql AS $$
+    SELECT CASE WHEN definer IS NULL
+                THEN ok(false, descr) || _tap_no_such_function(schema_name, function_name, arguments)
+                ELSE ok(definer = want, descr) END
+      FROM (SELECT (SELECT p.prosecdef FROM pg_catalog.pg_proc p
+                     WHERE p.oid = (SELECT min(f) FROM _tap_functions_named(schema_name, function_name, arguments) f))
+                   AS definer) found
+$$;
+CREATE FUNCTION is_definer(name, name, name[], text) RETURNS text LANGUAGE sql
+    AS $$SELECT _tap_definer($1, $2, $3, true, $4)$$;
+CREATE FUNCTION is_definer(name, name, name[]) RETURNS text LANGUAGE sql AS $$
+    SELECT is_definer($1, $2, $3, 'Function ' || quote_ident($1) || '.' || quote_ident($2) || '('
+                                  || array_to_string($3, ', ') || ') should be security definer')
+$$;
+CREATE FUNCTION is_definer(name, name, text) RETURNS text LANGUAGE sql AS $$SELECT _tap_definer($1, $2, NULL, true, $3)$$;
+CREATE FUNCTION is_definer(name, name) RETURNS text LANGUAGE sql AS $$
+    SELECT is_definer($1, $2, 'Function ' || quote_ident($1) || '.' || quote_ident($2) || '() should be security definer')
+$$;
+CREATE FUNCTION is_definer(name, name[], text) RETURNS text LANGUAGE sql
+    AS $$SELECT _tap_definer(NULL, $1, $2, true, $3)$$;
+CREATE FUNCTION is_definer(name, name[]) RETURNS text LANGUAGE sql AS $$
+    SELECT is_definer($1, $2, 'Function ' || quote_ident($1) || '(' || array_to_string($2, ', ')
+                              || ') should be security definer')
+$$;
+CREATE FUNCTION is_definer(name, text) RETURNS text LANGUAGE sql AS $$SELECT _tap_definer(NULL, $1, NULL, true, $2)$$;
+CREATE FUNCTION is_definer(name) RETURNS text LANGUAGE sql
+    AS $$SELECT is_definer($1, 'Function ' || quote_ident($1) || '() should be security definer')$$;
+CREATE FUNCTION isnt_definer(name, name, name[], text) RETURNS text LANGUAGE sql
+    AS $$SELECT _tap_definer($1, $2, $3, false, $4)$$;
+CREATE FUNCTION isnt_definer(name, name, name[]) RETURNS text LANGUAGE sql AS $$
+    SELECT isnt_definer($1, $2, $3, 'Function ' || quote_ident($1) || '.' || quote_ident($2) || '('
+                                    || array_to_string($3, ', ') || ') should not be security definer')
+$$;
+CREATE FUNCTION isnt_definer(name, name, text) RETURNS text LANGUAGE sql
+    AS $$SELECT _tap_definer($1, $2, NULL, false, $3)$$;
+CREATE FUNCTION isnt_definer(name, name) RETURNS text LANGUAGE sql AS $$
+    SELECT isnt_definer($1, $2, 'Function ' || quote_ident($1) || '.' || quote_ident($2)
+                                || '() should not be security definer')
+$$;
+CREATE FUNCTION isnt_definer(name, name[], text) RETURNS text LANGUAGE sql
+    AS $$SELECT _tap_definer(NULL, $1, $2, false, $3)$$;
+CREATE FUNCTION isnt_definer(name, name[]) RETURNS text LANGUAGE sql AS $$
+    SELECT isnt_definer($1, $2, 'Function ' || quote_ident($1) || '(' || array_to_string($2, ', ')
+                                || ') should not be security definer')
+$$;
+CREATE FUNCTION isnt_definer(name, text) RETURNS text LANGUAGE sql
+    AS $$SELECT _tap_definer(NULL, $1, NULL, false, $2)$$;
+CREATE FUNCTION isnt_definer(name) RETURNS text LANGUAGE sql
+    AS $$SELECT isnt_definer($1, 'Function ' || quote_ident($1) || '() should not be security definer')$$;
