@@ -251,3 +251,11 @@ def test_the_example_rls_tests_catch_an_opened_policy(tmp_path, pg_server):
     assert [f["description"] for f in favorites["failures"]] == [
         "ana sees only her own favorite", "... but deletes nothing: ben still has his favorite",
         "ben does not see ana's favorite", "anonymous requests see no favorites"]
+
+
+def test_a_project_without_tests_has_nothing_to_fail(tmp_path, pg_server):
+    make_project(tmp_path, {"20260101000001_notes.sql": NOTES})
+    result = db_test(tmp_path, pg_server, "--json")
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["summary"]["files"] == 0
+    assert "no test files: supabase/tests/ has no .sql or .pg files" in result.stderr

@@ -80,6 +80,8 @@ class TestReport:
         return all(f.ok for f in self.files)
 
     def summary(self) -> str:
+        if not self.files:
+            return "db.test: no test files, nothing to run"
         tests = sum(f.parsed.tests for f in self.files)
         failed = sum(len(f.parsed.failed) for f in self.files)
         bad = sum(1 for f in self.files if not f.ok)
@@ -138,10 +140,13 @@ def run_tests(project: Project, *, pattern: str | None = None, workers: int | No
 
     began = time.perf_counter()
     files = test_files(project, pattern)
-    if not files:
-        where = project.relative(tests_dir(project))
-        raise SupatasksError(f"no test files: nothing matches {pattern!r} under {where}/" if pattern
-                             else f"no test files: {where}/ has no .sql or .pg files (write pgTAP tests there)")
+    if not files and pattern:  # a typo, most likely: not a silent success
+        raise SupatasksError(f"no test files: nothing matches {pattern!r} under "
+                             f"{project.relative(tests_dir(project))}/")
+    if not files:  # nothing to run is not a failure (a project without tests yet)
+        say(f"no test files: {project.relative(tests_dir(project))}/ has no .sql or .pg files "
+            "(write pgTAP tests there)")
+        return TestReport("", "", workers=0)
     target = open_target(project, "local")
     if not target.profile.is_local or target.profile.protected:
         raise Refused(f"db.test runs only on the local profile's server; {target.name} is not one")

@@ -128,6 +128,9 @@ def print_test_report(report, say=None) -> None:
     from .console import out, table
 
     say = say or out
+    if not report.files:
+        say(report.summary())
+        return
     table(f"db.test on {report.server}", ["supabase/tests/", "tests", "passed", "failed", "seconds", ""],
           [[f.file.removeprefix("supabase/tests/"), f.parsed.tests, f.parsed.passed, len(f.parsed.failed),
             f"{f.seconds:.2f}", "ok" if f.ok else "FAIL"] for f in report.files])
