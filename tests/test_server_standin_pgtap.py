@@ -151,6 +151,22 @@ select is_definer('now');
 select columns_are('app', 'nope', array['x'], 'no table');
 select * from finish();
 """,
+    "foreign_keys": """
+create table app.parents (id int primary key, a int, b int, unique (a, b));
+create table app.kids (id int, p int references app.parents, a int, b int, foreign key (a, b) references app.parents(a, b));
+create table app.lonely (id int);
+select plan(9);
+select has_fk('app', 'kids', 'kids have fks');
+select has_fk('app', 'lonely', 'lonely has none');
+select has_fk('kids');
+select col_is_fk('app', 'kids', 'p', 'p fk');
+select col_is_fk('app', 'kids', array['a', 'b'], 'ab fk');
+select col_is_fk('app', 'kids', 'id', 'id is no fk');
+select col_is_fk('app', 'lonely', 'id', 'lonely id');
+select col_is_fk('kids', 'p');
+select hasnt_fk('kids');
+select * from finish();
+""",
     "plans": """
 select plan(3);
 select pass('one');
@@ -171,7 +187,8 @@ def run_case(url: str, case: str) -> list[str]:
     with connect(url) as conn, conn.transaction(force_rollback=True):
         for statement in (s for s in CASES[case].strip().splitlines() if s.strip()):
             try:
-                rows = conn.execute(statement, prepare=False).fetchall()
+                cursor = conn.execute(statement, prepare=False)
+                rows = cursor.fetchall() if cursor.description else []
             except psycopg.Error as exc:
                 lines.append(f"ERROR {exc.sqlstate}: {exc.diag.message_primary}")
                 break

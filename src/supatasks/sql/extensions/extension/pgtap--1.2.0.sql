@@ -1364,3 +1364,63 @@ CREATE FUNCTION isnt_definer(name, text) RETURNS text LANGUAGE sql
     AS $$SELECT _tap_definer(NULL, $1, NULL, false, $2)$$;
 CREATE FUNCTION isnt_definer(name) RETURNS text LANGUAGE sql
     AS $$SELECT isnt_definer($1, 'Function ' || quote_ident($1) || '() should not be security definer')$$;
+
+-- -- foreign keys ---------------------------------------------------------------------------------------------
+
+-- The columns of each foreign key of a table, in key order.
+CREATE FUNCTION _tap_foreign_keys_of(relation oid) RETURNS SETOF name[] LANGUAGE sql STABLE AS $$
+    SELECT ARRAY(SELECT a.attname FROM unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord)
+                   JOIN pg_catalog.pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum
+                  ORDER BY k.ord)
+      FROM pg_catalog.pg_constraint c
+     WHERE c.conrelid = relation AND c.contype = 'f'
+$$;
+CREATE FUNCTION _tap_foreign_keys(schema_name name, relation name) RETURNS SETOF name[] LANGUAGE sql STABLE
+    AS $$SELECT * FROM _tap_foreign_keys_of(_tap_relation('{r,p}', schema_name, relation))$$;
+
+CREATE FUNCTION has_fk(name, name, text) RETURNS text LANGUAGE sql
+    AS $$SELECT ok(EXISTS (SELECT 1 FROM _tap_foreign_keys($1, $2)), $3)$$;
+CREATE FUNCTION has_fk(name, text) RETURNS text LANGUAGE sql
+    AS $$SELECT ok(EXISTS (SELECT 1 FROM _tap_foreign_keys(NULL, $1)), $2)$$;
+CREATE FUNCTION has_fk(name) RETURNS text LANGUAGE sql
+    AS $$SELECT has_fk($1, 'Table ' || quote_ident($1) || ' should have a foreign key constraint')$$;
+CREATE FUNCTION hasnt_fk(name, name, text) RETURNS text LANGUAGE sql
+    AS $$SELECT ok(NOT EXISTS (SELECT 1 FROM _tap_foreign_keys($1, $2)), $3)$$;
+CREATE FUNCTION hasnt_fk(name, text) RETURNS text LANGUAGE sql
+    AS $$SELECT ok(NOT EXISTS (SELECT 1 FROM _tap_foreign_keys(NULL, $1)), $2)$$;
+CREATE FUNCTION hasnt_fk(name) RETURNS text LANGUAGE sql
+    AS $$SELECT hasnt_fk($1, 'Table ' || quote_ident($1) || ' should not have a foreign key constraint')$$;
+
+CREATE FUNCTION _tap_col_is_fk(schema_name name, relation name, columns name[], descr text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    keys text[];
+    table_name text := coalesce(quote_ident(schema_name) || '.', '') || quote_ident(relation);
+BEGIN
+    IF EXISTS (SELECT 1 FROM _tap_foreign_keys(schema_name, relation) k WHERE k = columns) THEN
+        RETURN ok(true, descr);
+    END IF;
+    -- (what the table has: without a schema, of a table of that name anywhere, as pgTAP lists them)
+    SELECT array_agg((SELECT string_agg(quote_ident(c), ', ') FROM unnest(k) c) ORDER BY k) INTO keys
+      FROM _tap_foreign_keys_of(_tap_policy_table(schema_name, relation)) k;
+    IF keys IS NOT NULL THEN
+        RETURN ok(false, descr) || E'\n' || diag('    Table ' || table_name
+            || E' has foreign key constraints on these columns:\n        ' || array_to_string(keys, E'\n        '));
+    END IF;
+    RETURN ok(false, descr) || E'\n' || diag('    Table ' || table_name || ' has no foreign key columns');
+END;
+$$;
+CREATE FUNCTION col_is_fk(name, name, name[], text) RETURNS text LANGUAGE sql
+    AS $$SELECT _tap_col_is_fk($1, $2, $3, $4)$$;
+CREATE FUNCTION col_is_fk(name, name[], text) RETURNS text LANGUAGE sql
+    AS $$SELECT _tap_col_is_fk(NULL, $1, $2, $3)$$;
+CREATE FUNCTION col_is_fk(name, name[]) RETURNS text LANGUAGE sql AS $$
+    SELECT col_is_fk($1, $2, 'Columns ' || quote_ident($1) || '('
+                             || (SELECT string_agg(quote_ident(c), ', ') FROM unnest($2) c) || ') should be a foreign key')
+$$;
+CREATE FUNCTION col_is_fk(name, name, name, text) RETURNS text LANGUAGE sql
+    AS $$SELECT col_is_fk($1, $2, ARRAY[$3], $4)$$;
+CREATE FUNCTION col_is_fk(name, name, text) RETURNS text LANGUAGE sql AS $$SELECT col_is_fk($1, ARRAY[$2], $3)$$;
+CREATE FUNCTION col_is_fk(name, name) RETURNS text LANGUAGE sql AS $$
+    SELECT col_is_fk($1, $2, 'Column ' || quote_ident($1) || '(' || quote_ident($2) || ') should be a foreign key')
+$$;
