@@ -45,7 +45,8 @@ def test_pull_requests_lint_and_check_with_supatasks():
     workflow = load("database-checks.yml")
     assert "pull_request" in workflow["on"]
     runs = run_lines(workflow, "lint-and-check")
-    assert "inv db.lint" in runs and "inv db.check" in runs
+    assert "inv db.lint" in runs and "inv db.check --no-tests" in runs
+    assert runs[-1] == "inv db.test"  # the pgTAP files, once, after the check
     assert not any("supabase " in r for r in runs)  # no raw CLI calls
 
 

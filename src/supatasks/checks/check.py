@@ -11,7 +11,8 @@ in version order:
    the schema before the migration, and the schema after the second up the one after the first.
 
 Then the seeds run once, and each seed file a second time (rolled back): an error, a schema change
-or a changed row count means the seed is not idempotent.
+or a changed row count means the seed is not idempotent. Last, the project's pgTAP files
+(supabase/tests/, as db.test runs them) on the migrated and seeded scratch database.
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from ..errors import Refused, SupatasksError
+from ..errors import SupatasksError
 from ..migrations import history
 from ..migrations.files import decode_sql, down_file_for, read_file_bytes, require_no_duplicates, scan_migrations
 from ..project import Project
 from ..server import database_admin as admin
+from .scratch import scratch_server
 from .snapshot import EXCLUDED_SCHEMAS, diff, fingerprint, snapshot
 
 SCRATCH_PREFIX = "supatasks_check_"
@@ -125,6 +127,7 @@ class CheckReport:
     kept: bool = False
     seconds: float = 0.0
     advise: dict | None = None  # {ok, introduced, present_before, summary}: the advisors after the migrations
+    tests: object | None = None      # dbtest.TestReport of supabase/tests/, None when not run
 
     @property
     def failed(self) -> list:
@@ -133,7 +136,7 @@ class CheckReport:
     @property
     def ok(self) -> bool:
         return (not self.failed and not any(m.skipped for m in self.migrations)
-                and (self.advise is None or self.advise["ok"]))
+                and (self.advise is None or self.advise["ok"]) and (self.tests is None or self.tests.ok))
 
     def summary(self) -> str:
         migrations = sum(1 for m in self.migrations if m.ok)
@@ -141,14 +144,19 @@ class CheckReport:
         trips = sum(1 for m in self.migrations if m.round_trip is not None)
         failures = len(self.failed) + (0 if self.advise is None else len(self.advise["introduced"]))
         verdict = "passed" if self.ok else f"FAILED ({failures} failure(s))"
+        tests = ""
+        if self.tests is not None:
+            bad = sum(1 for f in self.tests.files if not f.ok)
+            tests = f", test files {len(self.tests.files) - bad}/{len(self.tests.files)} ok"
         return (f"check {verdict}: {migrations}/{len(self.migrations)} migration(s) ok, {trips} round trip(s), "
-                f"{seeds}/{len(self.seeds)} seed file(s) ok in {self.seconds:.2f}s")
+                f"{seeds}/{len(self.seeds)} seed file(s) ok{tests} in {self.seconds:.2f}s")
 
     def as_dict(self) -> dict:
         return {"ok": self.ok, "server": self.server, "database": self.database, "kept": self.kept,
                 "fingerprint": self.fingerprint, "advise": self.advise,
                 "migrations": [m.as_dict() for m in self.migrations],
                 "seeds": [s.as_dict() for s in self.seeds],
+                "tests": self.tests.as_dict() if self.tests is not None else None,
                 "summary": {"migrations": len(self.migrations),
                             "migrations_failed": sum(1 for m in self.migrations if m.status == "FAIL"),
                             "migrations_skipped": sum(1 for m in self.migrations if m.skipped),
@@ -159,14 +167,14 @@ class CheckReport:
 
 
 def run_check(project: Project, *, keep: bool = False, on_migration=lambda m: None, on_seed=lambda s: None,
-              say=lambda message: None) -> CheckReport:
-    """Check every migration and seed on a scratch database of the local server; it is dropped afterwards
-    unless `keep`."""
+              say=lambda message: None, tests: bool = True) -> CheckReport:
+    """Check every migration and seed on a scratch database of the local server, then (unless not `tests`)
+    run the project's pgTAP files on it; it is dropped afterwards unless `keep`."""
     from ..migrations.seeds import seed_files
     from ..reset.reset import ensure_base_template, maintenance_database
 
     began = time.perf_counter()
-    target = scratch_server(project, "db.check")
+    target = scratch_server(project, "db.check", "SUPABASE_DB_URL in the environment or .env.local?")
     allowances = load_allowances(project)
     scan = scan_migrations(project)
     require_no_duplicates(scan)
@@ -186,26 +194,14 @@ def run_check(project: Project, *, keep: bool = False, on_migration=lambda m: No
                 else:
                     _check_seeds(conn, seeds, report, on_seed, allowances)
                 report.fingerprint = fingerprint(snapshot(conn))
+            if tests and all(m.applied for m in report.migrations) and \
+                    all(s.error is None and not s.skipped for s in report.seeds):
+                report.tests = run_project_tests(project, target, name)
         finally:
             if not keep:
                 admin.drop_database(maint, name)
     report.seconds = time.perf_counter() - began
     return report
-
-
-def scratch_server(project: Project, what: str):
-    """The local profile's server, where scratch databases may be created and dropped (the embedded one, or a
-    SUPABASE_DB_URL on this machine); anything else is refused."""
-    from ..target import open_target
-
-    target = open_target(project, "local")
-    if not target.profile.is_local or target.profile.protected:
-        raise Refused(f"{what} runs only on the local profile's server; {target.name} is not one")
-    if not target.embedded and not _loopback(target.db.host):
-        raise Refused(f"{what} creates and drops a scratch database, so it runs only on a server on this "
-                      f"machine; the local profile points at {target.db.display()} (SUPABASE_DB_URL in the "
-                      "environment or .env.local?); nothing was changed")
-    return target
 
 
 # -- the advisors, before and after the migrations --------------------------------------------------------
@@ -226,6 +222,15 @@ def advise_after(project: Project, conn, before) -> dict:
     return {"ok": not new, "introduced": [f.as_dict() for f in new],
             "present_before": [f.as_dict() for f in before.findings if f.level == "ERROR"],
             "summary": after.summary()}
+
+
+def run_project_tests(project: Project, target, database: str):
+    """The hook of db.test: supabase/tests/ on the check's scratch database (migrated and seeded); None when
+    the project has no test files."""
+    from .dbtest import run_on_database, test_files
+
+    files = test_files(project)
+    return run_on_database(project, target, database, files) if files else None
 
 
 def load_allowances(project: Project) -> list[tuple[str, list[str], str]]:
@@ -265,17 +270,6 @@ def allowed_for(allowances, label: str) -> dict[str, str]:
             for check in checks:
                 found.setdefault(check, reason)
     return found
-
-
-def _loopback(host: str) -> bool:
-    import ipaddress
-
-    if host in ("localhost", "") or host.startswith("/"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 # -- migrations -------------------------------------------------------------------------------------------

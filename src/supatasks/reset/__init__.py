@@ -8,5 +8,5 @@ from ..lazy import exports
 
 __getattr__, __dir__, __all__ = exports(__name__, {
     "reset": ["ResetResult", "reset_database", "reset_remote", "reset_profile", "require_resettable",
-              "wait_for_background"],
+              "wait_for_background", "ensure_reset_cache"],
 })

@@ -149,6 +149,44 @@ def _store_cache(maint, name: str, cache: str) -> None:
         admin.rename_database(maint, temporary, cache)
 
 
+def ensure_reset_cache(target: Target, maint, reporter: Reporter | None = None) -> str:
+    """The reset cache of the project's current migrations and seeds (`supatasks_cache_*`, the template a
+    repeated db.reset restores), built when missing — on a copy of the bootstrap template, never on the
+    profile's own database — and kept, so the next db.reset of that database restores it too.
+
+    For tools that need the migrated and seeded database without touching it: db.test clones it."""
+    from contextlib import suppress
+
+    reporter = reporter or Reporter()
+    scan = scan_migrations(target.project)
+    require_no_duplicates(scan)
+    seeds = seed_files(target.project)
+    cache = _cache_name(target, maint, scan.migrations, seeds)
+    with server_lock(maint, lambda name: target.connect(database=name)):
+        if admin.database_exists(maint, cache):
+            return cache
+        project = target.project
+        prepared = [prepare(m, project.relative(m.path), local=True) for m in scan.migrations]
+        base = ensure_base_template(target, maint, reporter.note)
+        building = spares.temporary_name()
+        admin.copy_database(maint, base, building)
+        try:
+            with target.connect(database=building) as conn:
+                apply_migrations(conn, prepared, SessionSettings(), reporter)
+                run_seeds(conn, seeds, on_seed=lambda label, s: reporter.note(f"seeded {label} ({s:.2f}s)"))
+            for old in admin.databases_with_comment(maint, _cache_comment(target.db.database)):
+                spares.retire(maint, old)
+            admin.mark_template(maint, building)
+            with maint.transaction():
+                admin.set_comment(maint, building, _cache_comment(target.db.database))
+                admin.rename_database(maint, building, cache)
+        except BaseException:
+            with suppress(Exception):  # the error that got us here is the one to report
+                admin.drop_database(maint, building)
+            raise
+    return cache
+
+
 def wait_for_background(target: Target, timeout: float = 60) -> bool:
     """Wait until the background work after local resets on the target's server is done: no child running,
     the trash dropped, ready spares of the bootstrap template and of the project's current cache.

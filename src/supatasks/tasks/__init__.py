@@ -19,7 +19,7 @@ db = Collection(
     # rolling back and recovering (tasks/recovery.py)
     recovery.down, recovery.rollback, recovery.backup, recovery.restore, recovery.pitr, recovery.fix_layout,
     # checks before shipping (tasks/checks.py)
-    checks.lint, checks.advise, checks.check, checks.tables, checks.describe, checks.diff,
+    checks.lint, checks.advise, checks.check, checks.test, checks.tables, checks.describe, checks.diff,
 )
 
 namespace = Collection(db)

@@ -50,9 +50,10 @@ def print_lint_report(report, say=None) -> None:
 @db_task(help={
     "json": JSON_HELP,
     "keep": "Keep the scratch database afterwards (its name is printed) to look around in it.",
+    "no_tests": "Skip the pgTAP files of supabase/tests/ (db.test), which run last on the scratch database.",
 })
-def check(c, json=False, keep=False):
-    """Apply every migration on a scratch local database: idempotency, up→down→up, seeds twice. Exit 1 on failure."""
+def check(c, json=False, keep=False, no_tests=False):
+    """Prove the migrations on a local scratch database: re-run, up→down→up, seeds twice, tests. Exit 1 on failure."""
     from invoke import Exit
 
     from ..checks.check import MigrationCheck, run_check
@@ -74,11 +75,13 @@ def check(c, json=False, keep=False):
         for problem in item.problems():
             say(f"          {problem}")
 
-    report = run_check(find_project(), keep=keep, on_migration=line, on_seed=line, say=err)
+    report = run_check(find_project(), keep=keep, on_migration=line, on_seed=line, say=err, tests=not no_tests)
     print_check_advise(report.advise, say)
     if json:
         print_json(report.as_dict())
     else:
+        if report.tests is not None:
+            print_test_report(report.tests)
         out(report.summary())
         if keep:
             out(f"kept the scratch database {report.database} on {report.server}")
@@ -107,6 +110,41 @@ def advise(c, env=None, json=False):
         raise Exit(code=1)
 
 
+@db_task(help={
+    "keyword": "-k PATTERN: run only the files whose path under supabase/tests/ contains PATTERN "
+               "(or matches it, with * ? [).",
+    "tap": "Print the raw TAP of every file (as pg_prove --verbose shows it) instead of the table.",
+    "json": JSON_HELP,
+    "workers": "Files run at once, each worker on a scratch database of its own (default: one per 8 files, at most "
+               "the CPU count and 4).",
+    "timeout": "statement_timeout of every statement of a test file, in seconds (default 60).",
+})
+def test(c, keyword=None, tap=False, json=False, workers=None, timeout=60):
+    """Run the pgTAP files of supabase/tests/ on scratch copies of the migrated, seeded database. Exit 1 on failure."""
+    from invoke import Exit
+
+    from ..checks.dbtest import run_tests
+    from ..project import find_project
+    from .console import err, out, print_json
+
+    report = run_tests(find_project(), pattern=keyword, workers=int(workers) if workers else None,
+                       timeout=float(timeout), say=err)
+    if json:
+        print_json(report.as_dict())
+    elif tap:
+        for result in report.files:
+            out(f"# {result.file}")
+            for line in result.tap:
+                out(line)
+            for problem in result.problems:
+                out(f"# {problem}")
+        out(report.summary())
+    else:
+        print_test_report(report)
+    if not report.ok:
+        raise Exit(code=1)
+
+
 def print_advise_report(report, say=None) -> None:
     from .console import out, table
 
@@ -130,6 +168,28 @@ def print_check_advise(advise, say) -> None:
         say(f"          introduced {f['level']} {f['rule']}: {f['detail']} → {f['remedy']}")
     for f in advise["present_before"]:
         say(f"          already before the migrations (not failed): {f['rule']}: {f['detail']}")
+
+
+def print_test_report(report, say=None) -> None:
+    """One row per file, then every failing assertion (file, test number, description, diagnostics)."""
+    from .console import out, table
+
+    say = say or out
+    if not report.files:
+        say(report.summary())
+        return
+    table(f"db.test on {report.server}", ["supabase/tests/", "tests", "passed", "failed", "seconds", ""],
+          [[f.file.removeprefix("supabase/tests/"), f.parsed.tests, f.parsed.passed, len(f.parsed.failed),
+            f"{f.seconds:.2f}", "ok" if f.ok else "FAIL"] for f in report.files])
+    for result in report.files:
+        for assertion in result.parsed.failed:
+            say(f"{result.file} test {assertion.number}"
+                + (f" - {assertion.description}" if assertion.description else "") + ": not ok")
+            for line in assertion.diagnostics:
+                say(f"    {line}")
+        for problem in result.problems:
+            say(f"{result.file}: {problem}")
+    say(report.summary())
 
 
 @db_task(help={"env": ENV_HELP, "json": JSON_HELP,

@@ -51,7 +51,7 @@ def scratch_before_after(push, say):
     from ...migrations.runner import apply_migrations, prepare
     from ...reset.reset import ensure_base_template, maintenance_database
     from ...server import database_admin as admin
-    from ..check import scratch_server
+    from ..scratch import scratch_server
     from .runner import advise, load_suppressions
 
     project = push.target.project
