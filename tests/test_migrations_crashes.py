@@ -233,9 +233,10 @@ STOPS = {"SIGINT": (signal.SIGINT, 130, INTERRUPTED),
 
 
 @pytest.mark.parametrize("stop", sorted(STOPS))
-@pytest.mark.parametrize("variant", ["db.up", "db.push --env=staging --yes", "no-transaction file"])
+@pytest.mark.parametrize("variant", ["db.up", "db.push --env=staging --yes --skip-advise", "no-transaction file"])
 def test_ctrl_c_rolls_back_cancels_the_query_releases_the_lock_exit_130(tmp_path, db_url, variant, stop):
-    """Ctrl-C, and SIGTERM the same way (exit 128 + the signal's number)."""
+    """Ctrl-C, and SIGTERM the same way (exit 128 + the signal's number). The push skips the advisor gate, which
+    would run the slow migration on a scratch database first."""
     sig, code, message = STOPS[stop]
     slow = SLOW_BODY if variant != "no-transaction file" else "-- pg-delta: transaction=false\nSELECT pg_sleep(30);\n"
     files = {"20260101000001_a.sql": "CREATE TABLE IF NOT EXISTS public.a (id bigint);\n"

@@ -22,7 +22,8 @@ def local_profile_for_push(args: list[str], cwd: Path, env: dict[str, str] | Non
     env = env or {}
     profile = next((a.split("=", 1)[1] for a in args if a.startswith("--env=")), env.get("SUPATASKS_ENV", "local"))
     if (not args or args[0] not in ("db.push", "db.up") or profile == "local" or "SUPABASE_DB_URL" in env
-            or not SCRATCH_SERVER or (Path(cwd) / ".env.local").exists() or "--skip-advise" in args):
+            or not SCRATCH_SERVER or (Path(cwd) / ".env.local").exists() or "--skip-advise" in args
+            or not (Path(cwd) / f".env.{profile}").is_file()):  # an unknown profile is refused before any gate
         return
     (Path(cwd) / ".env.local").write_text(f"SUPABASE_DB_URL={SCRATCH_SERVER['url']}\n")
 
