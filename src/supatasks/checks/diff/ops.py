@@ -1,7 +1,7 @@
 """One step of a generated migration, and the phases that put steps in dependency order.
 
-Drops run first, dependents before what they depend on (policies, triggers and views before the functions,
-columns and tables they use); then creations, dependencies first (schemas, extensions, types, sequences,
+Drops run first, dependents before what they depend on (policies, triggers and views before the columns and
+tables they use; functions after the tables whose defaults, checks, policies and triggers call them); then creations, dependencies first (schemas, extensions, types, sequences,
 tables, functions, constraints, indexes, views, triggers, row level security, policies, grants, comments,
 publications). Inside a phase, steps follow the objects' oids in the database they come from — the order
 they were created in, which is an order their own dependencies allow — and drops the reverse.
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 # drops (dependents first)
 REVOKE, DROP_PUBLICATION_TABLE, DROP_POLICY, DROP_TRIGGER, DROP_VIEW, DROP_CONSTRAINT, DROP_INDEX = range(7)
-DROP_FUNCTION, ALTER_COLUMN_DROP, DROP_TABLE, DROP_SEQUENCE, DROP_TYPE, DROP_EXTENSION, DROP_SCHEMA = range(7, 14)
+ALTER_COLUMN_DROP, DROP_TABLE, DROP_FUNCTION, DROP_SEQUENCE, DROP_TYPE, DROP_EXTENSION, DROP_SCHEMA = range(7, 14)
 # creations (dependencies first)
 CREATE_SCHEMA, CREATE_EXTENSION, CREATE_TYPE, CREATE_SEQUENCE, CREATE_TABLE, ALTER_COLUMN = range(20, 26)
 SEQUENCE_OWNER, CREATE_FUNCTION, COLUMN_DEFAULT_AFTER_FUNCTIONS, ADD_CONSTRAINT, ADD_FOREIGN_KEY = range(26, 31)
