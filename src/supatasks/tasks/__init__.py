@@ -7,6 +7,9 @@ imported by the task that runs)."""
 from invoke import Collection
 
 from . import checks, local, migrations, push, recovery, reset, sql
+from .edge import install_invoke_error_hook
+
+install_invoke_error_hook()
 
 db = Collection(
     "db",
