@@ -1,4 +1,5 @@
-"""Types: enums (new labels with ADD VALUE, renamed ones with RENAME VALUE), composite types (attributes
+"""Types: enums (new labels with ADD VALUE, renamed ones with RENAME VALUE, removed ones by swapping the type),
+composite types (attributes
 added, dropped, retyped) and domains (default, NOT NULL, constraints). CREATE TYPE has no IF NOT EXISTS: the
 creation is guarded (the guide's DO-block pattern)."""
 
@@ -10,6 +11,7 @@ KIND = "type"
 QUERY = f"""
     SELECT n.nspname || '.' || t.typname AS key, format('%%I.%%I', n.nspname, t.typname) AS q,
            quote_literal(format('%%I.%%I', n.nspname, t.typname)) AS lit, t.typtype::text AS typtype,
+           format('%%I', t.typname || '_old') AS old_name, format('%%I.%%I', n.nspname, t.typname || '_old') AS old_q,
            t.oid::bigint AS oid,
            ARRAY(SELECT quote_literal(e.enumlabel) FROM pg_enum e WHERE e.enumtypid = t.oid
                  ORDER BY e.enumsortorder) AS labels,
@@ -68,9 +70,8 @@ def compare(ctx: ops.Context) -> list[ops.Op]:
         else:
             sql = {"e": _enum_changes, "c": _composite_changes, "d": _domain_changes}[row["typtype"]](before, row)
             if sql is None:
-                ctx.unsupported.append(f"type {key}: enum labels removed or reordered (PostgreSQL cannot drop an "
-                                       "enum value; write the type swap by hand)")
-            elif sql:
+                sql = _enum_swap(before, row, ctx)
+            if sql:
                 steps.append(ops.Op(ops.CREATE_TYPE, KIND, key, "alter", "\n".join(sql), (row["oid"],)))
     steps += [ops.Op(ops.DROP_TYPE, KIND, key, "drop", drop_sql(row), (-row["oid"],))
               for key, row in old.items() if key not in new]
@@ -95,6 +96,28 @@ def _enum_changes(old: dict, new: dict) -> list[str] | None:
         place = f" AFTER {b[i - 1]}" if i > 0 else f" BEFORE {b[1]}" if len(b) > 1 else ""
         sql.append(f"ALTER TYPE {new['q']} ADD VALUE IF NOT EXISTS {label}{place};")
     return sql
+
+
+def _enum_swap(old: dict, new: dict, ctx: ops.Context) -> list[str]:
+    """Labels removed or reordered: PostgreSQL cannot drop an enum value, so the type is swapped — renamed
+    away, created anew, every column of it converted through text, the old type dropped — once (guarded by
+    the labels it should have)."""
+    columns = [c for key, c in ctx.new["column"].items() if c["type"] == new["q"] and key in ctx.old["column"]]
+    body = [f"ALTER TYPE {new['q']} RENAME TO {new['old_name']};",
+            f"CREATE TYPE {new['q']} AS ENUM ({', '.join(new['labels'])});"]
+    for column in columns:
+        table = ctx.new["table"][column["table"]]["q"]
+        alter = f"ALTER TABLE {table} ALTER COLUMN {column['q']}"
+        if column["expression"] is not None:
+            body.append(f"{alter} DROP DEFAULT;")
+        body.append(f"{alter} TYPE {new['q']} USING {column['q']}::text::{new['q']};")
+        if column["expression"] is not None:
+            body.append(f"{alter} SET DEFAULT {column['expression']};")
+    body.append(f"DROP TYPE {new['old_q']};")
+    wanted = "ARRAY[" + ", ".join(new["labels"]) + "]::text[]"
+    condition = (f"ARRAY(SELECT enumlabel::text FROM pg_enum WHERE enumtypid = {new['lit']}::regtype "
+                 f"ORDER BY enumsortorder) IS DISTINCT FROM {wanted}")
+    return [ops.guarded(condition, "\n    ".join(body))]
 
 
 def _composite_changes(old: dict, new: dict) -> list[str]:
