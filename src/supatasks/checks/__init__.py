@@ -2,7 +2,8 @@
 snapshots and inspection. Imports migrations/, reset/ and sqltext/.
 
 - lint.py (db.lint and the push gate), config.py (supabase/supatasks.toml, read once), rules.py (the rules and
-  their findings), squawk.py, changed.py (git: --changed), check.py (db.check), snapshot.py, inspect.py
+  their findings), squawk.py, changed.py (git: --changed), check.py (db.check), snapshot.py, inspect.py,
+  diff/ (db.diff: migrations written from schema changes, proven on a shadow), squash.py (db.squash)
 """
 
 from ..lazy import exports
@@ -13,4 +14,5 @@ __getattr__, __dir__, __all__ = exports(__name__, {
     "check": ["run_check"],
     "snapshot": ["snapshot", "fingerprint", "diff"],
     "inspect": ["list_tables", "describe_table", "schema_diff"],
+    "squash": ["squash_project"],
 })

@@ -22,7 +22,7 @@ db = Collection(
     # rolling back and recovering (tasks/recovery.py)
     recovery.down, recovery.rollback, recovery.backup, recovery.restore, recovery.pitr, recovery.fix_layout,
     # checks before shipping (tasks/checks.py)
-    checks.lint, checks.check, checks.tables, checks.describe, checks.diff,
+    checks.lint, checks.check, checks.tables, checks.describe, checks.diff, checks.squash,
 )
 
 namespace = Collection(db)

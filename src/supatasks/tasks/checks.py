@@ -231,6 +231,32 @@ def _diff_profiles(project, env, against, json, schemas) -> None:
         raise Exit(code=1)
 
 
+@db_task(help={
+    "to": "Squash the migrations up to and including this version (default: all of them).",
+    "dry_run": "Prove and show the squashed file; change nothing.",
+    "json": JSON_HELP + " The SQL, the files replaced, the data statements kept out, the proof, the repair.",
+})
+def squash(c, to=None, dry_run=False, json=False):
+    """Replace the migrations up to --to by one file with the same schema (proven on shadow databases)."""
+    from ..checks.squash import require_proven, squash_project
+    from ..project import find_project
+    from .console import err, out, print_json
+
+    report = squash_project(find_project(), to, dry_run=dry_run, say=err)
+    if json:
+        print_json(report.as_dict())
+    elif dry_run or not report.ok:
+        out(report.sql.rstrip())
+    for statement in report.data_statements if not json else []:
+        err(f"warning: data statement kept out of the squashed file: {statement}")
+    require_proven(report)
+    if not json:
+        verb = "would replace" if dry_run else "replaced"
+        err(f"proof passed: the squashed file gives the same catalog snapshot as the {len(report.squashed)} "
+            f"migration(s); {verb} them by {report.file} (and its down file)")
+        err(report.history_note())
+
+
 def _short_location(f) -> str:
     """The file name (migrations/ and rollbacks/ files are told apart by .down.sql) and line."""
     if f.file is None:

@@ -50,9 +50,12 @@ def scoped_snapshot(conn, schemas: list[str]) -> dict[str, dict[str, str]]:
     return snap
 
 
-def prove(shadow_conn, wanted_conn, up: DiffResult, down: DiffResult, schemas: list[str]) -> Proof:
+def prove(shadow_conn, wanted_conn, up: DiffResult, down: DiffResult, schemas: list[str],
+          everything: bool = False) -> Proof:
     """Run the proof on `shadow_conn` (a shadow of the migrations, changed by it); `wanted_conn` is the database
-    the up file must reproduce. `up` and `down` gain the grants the default privileges did not give."""
+    the up file must reproduce. `up` and `down` gain the grants the default privileges did not give.
+    `everything`: after the up file the whole snapshot must be equal, not only the compared schemas' (db.squash:
+    what the migrations did to the platform's schemas must not get lost either)."""
     proof = Proof()
     before = read_catalog(shadow_conn, schemas)
     before_snap = scoped_snapshot(shadow_conn, schemas)
@@ -61,6 +64,9 @@ def prove(shadow_conn, wanted_conn, up: DiffResult, down: DiffResult, schemas: l
     if proof.up_error:
         return proof
     proof.up_left = snapshot_diff(scoped_snapshot(shadow_conn, schemas), scoped_snapshot(wanted_conn, schemas))
+    if everything:
+        proof.up_left += [c for c in snapshot_diff(snapshot(shadow_conn), snapshot(wanted_conn))
+                          if c not in proof.up_left]
     proof.up_left += _left_over(compare_catalogs(read_catalog(shadow_conn, schemas), wanted, schemas))
     proof.down_error = _apply_with_grants(shadow_conn, down, lambda: before, schemas)
     if proof.down_error:
