@@ -96,7 +96,9 @@ CHANGES = {
     "column_identity_add": "ALTER TABLE public.tags ADD COLUMN seq integer GENERATED ALWAYS AS IDENTITY",
     "column_identity_change": "ALTER TABLE public.items ALTER COLUMN id SET GENERATED ALWAYS",
     "column_generated": "ALTER TABLE public.items ADD COLUMN name_upper text GENERATED ALWAYS AS (upper(name)) STORED",
-    "column_collation": "ALTER TABLE public.items ALTER COLUMN name TYPE text COLLATE \"C\"",
+    "column_collation": "ALTER TABLE public.items ALTER COLUMN note TYPE varchar(20) COLLATE \"C\"",
+    "column_type_under_view": "DROP VIEW public.item_names; ALTER TABLE public.items ALTER COLUMN name TYPE"
+                              " varchar(200); CREATE VIEW public.item_names AS SELECT id, name FROM public.items",
     "column_domain_type": "ALTER TABLE public.items ADD COLUMN stock public.positive",
     # constraints
     "constraint_unique_add": "ALTER TABLE public.items ADD CONSTRAINT items_name_key UNIQUE (name)",
@@ -158,7 +160,7 @@ CHANGES = {
     "grant_column": "REVOKE ALL ON public.tags FROM anon; GRANT SELECT (id, label) ON public.tags TO anon",
     "grant_function": "REVOKE EXECUTE ON FUNCTION public.item_count() FROM PUBLIC, anon",
     "grant_schema": "GRANT USAGE ON SCHEMA app TO authenticated",
-    "grant_sequence": "GRANT USAGE ON SEQUENCE public.counter TO authenticated",
+    "grant_sequence": "REVOKE ALL ON SEQUENCE public.counter FROM anon",
     # comments
     "comment_column": "COMMENT ON COLUMN public.items.qty IS 'how many'",
     "comment_change": "COMMENT ON TABLE public.items IS 'the things we sell'",

@@ -1,6 +1,7 @@
 """Views and materialized views (pg_get_viewdef, with their reloptions such as security_invoker). A new view
-is CREATE OR REPLACE VIEW (a materialized one CREATE MATERIALIZED VIEW IF NOT EXISTS); a changed one is dropped
-and created again — with the views built on it, which the drop would otherwise refuse."""
+is CREATE OR REPLACE VIEW (a materialized one CREATE MATERIALIZED VIEW IF NOT EXISTS); a changed one — or one
+using a column whose type changes — is dropped and created again, with the views built on it, which the drop
+would otherwise refuse."""
 
 from __future__ import annotations
 
@@ -15,7 +16,13 @@ QUERY = f"""
                  FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class v ON v.oid = r.ev_class
                  JOIN pg_namespace vn ON vn.oid = v.relnamespace
                  WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass
-                   AND d.refobjid = c.oid AND v.oid <> c.oid) AS dependents
+                   AND d.refobjid = c.oid AND v.oid <> c.oid) AS dependents,
+           ARRAY(SELECT DISTINCT tn.nspname || '.' || t.relname || '.' || a.attname
+                 FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
+                 JOIN pg_class t ON t.oid = d.refobjid AND d.refclassid = 'pg_class'::regclass
+                 JOIN pg_namespace tn ON tn.oid = t.relnamespace
+                 JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
+                 WHERE r.ev_class = c.oid AND d.refobjsubid > 0 AND t.oid <> c.oid) AS columns
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = ANY(%(schemas)s) AND c.relkind IN ('v', 'm')
       AND {ops.NOT_EXTENSION_MEMBER.format(catalog='pg_class', oid='c.oid')}"""
@@ -43,7 +50,10 @@ def _changed(a: dict, b: dict) -> bool:
 
 def compare(ctx: ops.Context) -> list[ops.Op]:
     old, new = ctx.old[KIND], ctx.new[KIND]
-    rebuilt = {k for k in new if k in old and _changed(old[k], new[k])}
+    retyped = {k for k, c in ctx.new["column"].items() if k in ctx.old["column"]
+               and ops.changed(ctx.old["column"][k], c, ("type", "collation"))}
+    # a changed view, or one on a column whose type changes (ALTER … TYPE refuses while a view uses it)
+    rebuilt = {k for k in new if k in old and (_changed(old[k], new[k]) or retyped & set(old[k]["columns"]))}
     pending = list(rebuilt)
     while pending:  # views on a rebuilt view are rebuilt too
         for dependent in old[pending.pop()]["dependents"]:
