@@ -60,12 +60,20 @@ def read_catalog(conn, schemas: list[str]) -> dict[str, dict[str, dict]]:
     try:
         catalog = {kind.KIND: kind.read(conn, schemas) for kind in KINDS}
         catalog[tables.COLUMN] = tables.read_columns(conn, schemas)
+        catalog["server"] = {"version": {"number": conn.info.server_version}}
     finally:
         conn.execute("SELECT set_config('search_path', %s, false)", (saved,))
     return catalog
 
 
+MAINTAIN_FROM = 170000  # the MAINTAIN privilege exists from PostgreSQL 17
+
+
 def compare_catalogs(old: dict, new: dict, schemas: list[str]) -> DiffResult:
+    versions = [c.get("server", {}).get("version", {}).get("number", MAINTAIN_FROM) for c in (old, new)]
+    if min(versions) < MAINTAIN_FROM <= max(versions):  # e.g. a PostgreSQL 17 profile against a 15 shadow
+        old, new = (dict(c, grant={k: r for k, r in c["grant"].items() if r["privilege"] != "MAINTAIN"})
+                    for c in (old, new))
     ctx = ops.Context(old, new)
     steps = views.compare(ctx) + functions.compare(ctx)
     _forget_what_hangs_on(ctx, ctx.rebuilt)
