@@ -74,7 +74,7 @@ def compare_catalogs(old: dict, new: dict, schemas: list[str]) -> DiffResult:
     if min(versions) < MAINTAIN_FROM <= max(versions):  # e.g. a PostgreSQL 17 profile against a 15 shadow
         old, new = (dict(c, grant={k: r for k, r in c["grant"].items() if r["privilege"] != "MAINTAIN"})
                     for c in (old, new))
-    ctx = ops.Context(old, new)
+    ctx = ops.Context(dict(old), dict(new))  # copies: _forget_what_hangs_on replaces kinds of ctx.old
     steps = views.compare(ctx) + functions.compare(ctx)
     _forget_what_hangs_on(ctx, ctx.rebuilt)
     for kind in KINDS:

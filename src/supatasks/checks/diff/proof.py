@@ -51,15 +51,15 @@ def scoped_snapshot(conn, schemas: list[str]) -> dict[str, dict[str, str]]:
 
 
 def prove(shadow_conn, wanted_conn, up: DiffResult, down: DiffResult, schemas: list[str],
-          everything: bool = False) -> Proof:
+          everything: bool = False, catalogs: tuple[dict, dict] | None = None) -> Proof:
     """Run the proof on `shadow_conn` (a shadow of the migrations, changed by it); `wanted_conn` is the database
     the up file must reproduce. `up` and `down` gain the grants the default privileges did not give.
     `everything`: after the up file the whole snapshot must be equal, not only the compared schemas' (db.squash:
-    what the migrations did to the platform's schemas must not get lost either)."""
+    what the migrations did to the platform's schemas must not get lost either). `catalogs`: both sides'
+    catalogs (read_catalog) when the caller has them already."""
     proof = Proof()
-    before = read_catalog(shadow_conn, schemas)
+    before, wanted = catalogs or (read_catalog(shadow_conn, schemas), read_catalog(wanted_conn, schemas))
     before_snap = scoped_snapshot(shadow_conn, schemas)
-    wanted = read_catalog(wanted_conn, schemas)
     proof.up_error = _apply_with_grants(shadow_conn, up, lambda: wanted, schemas)
     if proof.up_error:
         return proof

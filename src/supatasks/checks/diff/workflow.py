@@ -8,10 +8,9 @@ import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 
-from ...errors import Refused
 from ...project import Project
 from . import declarative
-from .engine import DiffResult, diff_databases, project_schemas
+from .engine import DiffResult, compare_catalogs, project_schemas, read_catalog
 from .proof import Proof, prove
 from .writer import render
 
@@ -81,13 +80,13 @@ def diff_project(project: Project, env: str | None = None, *, name: str | None =
         seconds["shadow"] = time.perf_counter() - mark
         mark = time.perf_counter()
         scope = schemas or sorted(set(project_schemas(shadow_conn)) | set(project_schemas(wanted_conn)))
-        up = diff_databases(shadow_conn, wanted_conn, scope)
-        down = diff_databases(wanted_conn, shadow_conn, scope)
+        migrated, wanted = read_catalog(shadow_conn, scope), read_catalog(wanted_conn, scope)
+        up, down = compare_catalogs(migrated, wanted, scope), compare_catalogs(wanted, migrated, scope)
         seconds["diff"] = time.perf_counter() - mark
         report = DiffReport(source, scope, up, down)
         if not up.empty:
             mark = time.perf_counter()
-            report.proof = prove(shadow_conn, wanted_conn, up, down, scope)
+            report.proof = prove(shadow_conn, wanted_conn, up, down, scope, catalogs=(migrated, wanted))
             seconds["proof"] = time.perf_counter() - mark
     report.refused = _refusals(report, allow_drops)
     if name is not None and not report.empty and not report.refused:
@@ -110,8 +109,3 @@ def _refusals(report: DiffReport, allow_drops: bool) -> list[str]:
                                                           for op in report.up.destructive)
                        + "): pass --allow-drops to write them")
     return reasons
-
-
-def require_written(report: DiffReport) -> None:
-    if report.refused:
-        raise Refused("nothing was written: " + "; ".join(report.refused))
