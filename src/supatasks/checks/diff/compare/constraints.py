@@ -15,6 +15,8 @@ QUERY = f"""
            AS table_lit, format('%%I', con.conname) AS q, quote_literal(con.conname) AS lit,
            con.contype::text AS contype, con.convalidated AS validated, con.oid::bigint AS oid,
            pg_get_constraintdef(con.oid) AS definition,
+           (SELECT rn.nspname || '.' || r.relname FROM pg_class r JOIN pg_namespace rn ON rn.oid = r.relnamespace
+            WHERE r.oid = con.confrelid) AS references,
            ARRAY(SELECT pn.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')'
                  FROM pg_depend dep JOIN pg_proc p ON p.oid = dep.refobjid JOIN pg_namespace pn ON pn.oid = p.pronamespace
                  WHERE dep.classid = 'pg_constraint'::regclass AND dep.objid = con.oid
@@ -68,7 +70,11 @@ def compare(ctx: ops.Context) -> list[ops.Op]:
             phase = ops.ADD_FOREIGN_KEY if con["contype"] == "f" else ops.ADD_CONSTRAINT
             steps.append(ops.Op(phase, KIND, key, "alter" if before else "add", add_sql(con, ctx), (con["oid"],)))
     for key, con in old.items():
-        if key not in new and not ctx.is_gone("table", con["table"]):
+        if key in new:
+            continue
+        # a dropped table's own constraints go with it — but not its foreign keys to other tables, which could
+        # keep a table dropped before it (tables are dropped newest first) from going
+        if not ctx.is_gone("table", con["table"]) or con["references"] not in (None, con["table"]):
             steps.append(_drop(con))
     return steps
 
