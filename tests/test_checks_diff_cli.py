@@ -182,3 +182,27 @@ def test_declarative_error_names_the_file(tmp_path, db_url):
     result = run_supatasks(["db.diff"], tmp_path, env)
     assert result.returncode == 1
     assert one_error_line(result.stderr).startswith("error: supabase/schemas/a.sql:2: ERROR 3F000")
+
+
+def test_another_profile_and_schema_choice(tmp_path, pg_server, db_url):
+    from support import create_database
+
+    make_project(tmp_path, BASE)
+    staging = create_database(pg_server)
+    (tmp_path / ".env.local").write_text(f"SUPABASE_DB_URL={db_url}\n")
+    (tmp_path / ".env.staging").write_text(f"SUPABASE_DB_URL={staging}\n")
+    ok(["db.reset"], tmp_path)
+    ok(["db.up", "--env=staging", "--yes"], tmp_path)
+    with connect(staging) as conn:
+        conn.execute("CREATE SCHEMA app; CREATE TABLE app.jobs (id int PRIMARY KEY);"
+                     " ALTER TABLE public.items ADD COLUMN extra text")
+    data = json.loads(ok(["db.diff", "--env=staging", "--json"], tmp_path).stdout)
+    assert data["source"] == "the staging database" and data["schemas"] == ["app", "public"]
+    assert {(o["kind"], o["name"]) for o in data["up"]["operations"]} == {
+        ("schema", "app"), ("table", "app.jobs"), ("column", "public.items.extra")}
+    assert data["proof"]["ok"]
+    only_public = json.loads(ok(["db.diff", "--env=staging", "--schema=public", "--json"], tmp_path).stdout)
+    assert [o["name"] for o in only_public["up"]["operations"]] == ["public.items.extra"]
+    with connect(staging) as conn:  # read only: staging is as it was
+        assert conn.execute("SELECT count(*) FROM supabase_migrations.schema_migrations").fetchone()[0] == 1
+        assert conn.execute("SELECT to_regclass('app.jobs')").fetchone()[0] == "app.jobs"

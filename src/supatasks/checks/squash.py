@@ -49,7 +49,8 @@ class SquashReport:
         if command is None:
             return "one migration: nothing to repair on remote profiles"
         return (f"on every remote profile that applied these migrations, mark the squashed-away versions reverted "
-                f"(the schema does not change; {self.version} stays applied): {command}")
+                f"(the schema does not change; {self.version} stays applied, and shows as drifted since its file "
+                f"changed): {command}; locally, inv db.reset")
 
     def as_dict(self) -> dict:
         return {"version": self.version, "file": self.file, "squashed": self.squashed, "ok": self.ok,

@@ -35,7 +35,7 @@ class DiffResult:
         return [op.warning for op in self.ops if op.warning]
 
     def sql(self) -> str:
-        return "\n\n".join(op.sql for op in self.ops)
+        return "\n\n".join(ops.statements(self.ops))
 
     def as_dict(self) -> dict:
         return {"schemas": self.schemas, "empty": self.empty, "operations": [op.as_dict() for op in self.ops],

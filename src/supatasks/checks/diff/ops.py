@@ -31,6 +31,9 @@ class Op:
     order: tuple = ()       # tie-break inside the phase (the object's oid where it helps)
     destructive: bool = False   # loses data: dropping a table or column, narrowing a type
     warning: str | None = None  # shown with the SQL (a rename written as drop + add, …)
+    # GRANT/REVOKE steps that differ only in the privilege share one statement: (statement with {} for the
+    # privileges, privilege)
+    merge: tuple[str, str] | None = None
 
     def sort_key(self) -> tuple:
         return (self.phase, self.order, self.name)
@@ -78,6 +81,27 @@ def guarded(condition: str, statement: str) -> str:
     """`statement` run only when `condition` (SQL) holds: the guide's DO-block pattern, for statements that
     have no IF NOT EXISTS of their own."""
     return f"DO $$\nBEGIN\n  IF {condition} THEN\n    {statement}\n  END IF;\nEND\n$$;"
+
+
+def statements(steps: list[Op]) -> list[str]:
+    """The SQL of `steps` in order; neighbouring grants (or revokes) of one object to one role become one
+    statement (`GRANT SELECT, INSERT ON TABLE … TO …`)."""
+    out: list[str] = []
+    pending: tuple[str, list[str]] | None = None
+    for step in steps:
+        if step.merge and pending and pending[0] == step.merge[0]:
+            pending[1].append(step.merge[1])
+            continue
+        if pending:
+            out.append(pending[0].format(", ".join(pending[1])))
+            pending = None
+        if step.merge:
+            pending = (step.merge[0], [step.merge[1]])
+        else:
+            out.append(step.sql)
+    if pending:
+        out.append(pending[0].format(", ".join(pending[1])))
+    return out
 
 
 def changed(old: dict, new: dict, fields: tuple[str, ...]) -> bool:

@@ -43,10 +43,12 @@ class Proof:
 
 
 def scoped_snapshot(conn, schemas: list[str]) -> dict[str, dict[str, str]]:
-    """The catalog snapshot of `schemas` only (extensions are database-wide and kept)."""
+    """The catalog snapshot of `schemas` only. Extensions are database-wide: kept, by name (a remote profile's
+    versions are the platform's, which a local shadow cannot install)."""
     others = [r[0] for r in conn.execute("SELECT nspname FROM pg_namespace WHERE nspname <> ALL(%s)", (schemas,))]
     snap = snapshot(conn, tuple(others))
     snap["schema"] = {k: v for k, v in snap["schema"].items() if k in schemas}
+    snap["extension"] = {k: "" for k in snap["extension"]}
     return snap
 
 

@@ -77,11 +77,20 @@ def compare(ctx: ops.Context) -> list[ops.Op]:
             steps.append(ops.Op(ops.GRANT, KIND, key, "alter",
                                 f"REVOKE GRANT OPTION FOR {row['privilege']} ON {row['target']} FROM {row['grantee']};"))
             continue
-        steps.append(ops.Op(ops.GRANT, KIND, key, "add", grant_sql(row), (row["on"],)))
+        steps.append(ops.Op(ops.GRANT, KIND, key, "add", grant_sql(row), (row["on"], row["grantee"]),
+                            merge=_merge(row, "GRANT {} ON %s TO %s%s", row["grantable"])))
     for key, row in old.items():
         if key not in new and row["on"] in alive and (row["col"] is None or _column_alive(row, ctx)):
-            steps.append(ops.Op(ops.REVOKE, KIND, key, "drop", revoke_sql(row), (row["on"],)))
+            steps.append(ops.Op(ops.REVOKE, KIND, key, "drop", revoke_sql(row), (row["on"], row["grantee"]),
+                                merge=_merge(row, "REVOKE {} ON %s FROM %s%s", False)))
     return steps
+
+
+def _merge(row: dict, template: str, option: bool) -> tuple[str, str]:
+    privilege = f"{row['privilege']} ({row['col']})" if row["col"] else row["privilege"]
+    statement = template % (row["target"].replace("{", "{{").replace("}", "}}"),
+                            row["grantee"].replace("{", "{{").replace("}", "}}"), " WITH GRANT OPTION" if option else "")
+    return statement + ";", privilege
 
 
 def _column_alive(row: dict, ctx: ops.Context) -> bool:
