@@ -185,10 +185,10 @@ def test_declarative_error_names_the_file(tmp_path, db_url):
 
 
 def test_another_profile_and_schema_choice(tmp_path, pg_server, db_url):
-    from support import create_database
+    from support.database import bootstrapped_database
 
     make_project(tmp_path, BASE)
-    staging = create_database(pg_server)
+    staging = bootstrapped_database(pg_server)  # a remote project has the platform's schemas too
     (tmp_path / ".env.local").write_text(f"SUPABASE_DB_URL={db_url}\n")
     (tmp_path / ".env.staging").write_text(f"SUPABASE_DB_URL={staging}\n")
     ok(["db.reset"], tmp_path)
