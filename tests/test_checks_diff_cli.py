@@ -206,3 +206,16 @@ def test_another_profile_and_schema_choice(tmp_path, pg_server, db_url):
     with connect(staging) as conn:  # read only: staging is as it was
         assert conn.execute("SELECT count(*) FROM supabase_migrations.schema_migrations").fetchone()[0] == 1
         assert conn.execute("SELECT to_regclass('app.jobs')").fetchone()[0] == "app.jobs"
+
+
+def test_a_config_file_invoke_cannot_read_is_one_line(tmp_path, db_url):
+    make_project(tmp_path, BASE)
+    shutil.copy(REPO / "tasks.py", tmp_path / "tasks.py")
+    (tmp_path / "bad.json").write_text("{not json")
+    env = {"SUPABASE_DB_URL": db_url}
+    for result in (inv(["-f", "bad.json", "db.status"], tmp_path, env),
+                   run_supatasks(["db.status", "--config", "bad.json"], tmp_path, env)):
+        assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+        assert result.stderr.strip().splitlines() == [
+            "error: Invoke could not load its configuration (-f/--config): Expecting property name enclosed in "
+            "double quotes: line 1 column 2 (char 1)"]

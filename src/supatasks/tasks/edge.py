@@ -84,13 +84,19 @@ def _unexpected(exc: Exception) -> str | None:
 # -- errors Invoke raises before a task runs (a config file given with -f/--config it cannot read, …) ----------
 
 def invoke_error_line(exc: BaseException) -> str | None:
-    """The one line for an error Invoke itself raised while parsing or loading its configuration (its own
-    ParseError it prints already); None for anything else."""
+    """The one line for an error Invoke raised while parsing or loading its configuration (its own ParseError
+    it prints already) — also a config file's YAML or JSON error, raised inside invoke/config.py; None for
+    anything else."""
+    import traceback
+
     module = type(exc).__module__ or ""
-    if not module.startswith("invoke"):
+    frames = [frame.filename for frame in traceback.extract_tb(exc.__traceback__)]
+    in_config = any(name.replace("\\", "/").endswith("invoke/config.py") for name in frames)
+    if not module.startswith("invoke") and not in_config:
         return None
     text = str(exc).strip().splitlines()
-    return f"error: {text[0] if text else type(exc).__name__}"
+    prefix = "error: Invoke could not load its configuration (-f/--config): " if in_config else "error: "
+    return prefix + (text[0] if text else type(exc).__name__)
 
 
 def install_invoke_error_hook() -> None:
