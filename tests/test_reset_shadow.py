@@ -63,3 +63,20 @@ def test_refused_off_this_machine(tmp_path, monkeypatch):
     with pytest.raises(Refused, match="only on this machine"):
         with shadow_database(Project(tmp_path)):
             pass
+
+
+def test_a_shadow_left_by_a_killed_process_is_dropped_by_the_next(project, pg_server):
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    pid = int(dead.stdout)  # a process that has ended
+    admin_url = pg_server.url("postgres")
+    query(admin_url, 'CREATE DATABASE "supatasks_shadowdb_abandoned0"')
+    import socket
+    query(admin_url, f"COMMENT ON DATABASE \"supatasks_shadowdb_abandoned0\" IS "
+                     f"'supatasks shadow database of process {pid} on {socket.gethostname()}'")
+    with shadow_database(project) as shadow:
+        names = [r[0] for r in query(admin_url, "SELECT datname FROM pg_database WHERE datname LIKE "
+                                                "'supatasks\\_shadowdb\\_%'")]
+        assert names == [shadow.database]  # the abandoned one is gone; the live one is kept

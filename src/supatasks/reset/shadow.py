@@ -17,6 +17,8 @@ Only on a local server (the embedded one, or a SUPABASE_DB_URL on this machine):
 
 from __future__ import annotations
 
+import os
+import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -97,11 +99,13 @@ def ensure_shadow_template(target: Target, maint, *, upto: str | None, seeds: bo
     if upto is None or len(migrations) == len(scan.migrations):
         candidates.insert(0, CACHE_PREFIX + key)  # db.reset's own cache holds the same thing
     with server_lock(maint, lambda dbname: target.connect(database=dbname)):
+        drop_abandoned(maint)
         found = next((name for name in candidates if admin.database_exists(maint, name)), None)
         if found is None:
             _build(target, maint, candidates[-1], migrations, seed_list, upto, seeds, say)
         if copy_to:
             admin.clone_database(maint, found or candidates[-1], copy_to)
+            admin.set_comment(maint, copy_to, _owner_comment())
     return found or candidates[-1], found is not None
 
 
@@ -134,6 +138,32 @@ def _build(target: Target, maint, template: str, migrations, seed_list, upto, se
     except BaseException:
         admin.drop_database(maint, building)
         raise
+
+
+def _owner_comment() -> str:
+    return f"supatasks shadow database of process {os.getpid()} on {socket.gethostname()}"
+
+
+def drop_abandoned(maint) -> list[str]:
+    """Shadow databases whose process on this machine is gone (killed before it could drop them)."""
+    dropped = []
+    prefix = "supatasks shadow database of process "
+    for name, comment in maint.execute(
+            "SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database WHERE datname LIKE %s",
+            (SHADOW_DATABASE_PREFIX.replace("_", "\\_") + "%",)).fetchall():
+        pid, _, host = (comment or "").removeprefix(prefix).partition(" on ")
+        if not (comment or "").startswith(prefix) or host != socket.gethostname() or not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue  # still running
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue  # someone else's, alive
+        admin.drop_database(maint, name)
+        dropped.append(name)
+    return dropped
 
 
 def _comment(project: Project, upto: str | None, seeds: bool) -> str:
