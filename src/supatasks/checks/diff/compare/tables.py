@@ -70,6 +70,10 @@ def column_definition(column: dict, ctx: ops.Context) -> str:
     return sql
 
 
+def _shape(columns: dict[str, dict], table: str) -> list[tuple]:
+    return [tuple(c[f] for f in ("q", *COLUMN_FIELDS)) for c in _columns_of(columns, table)]
+
+
 def _columns_of(columns: dict[str, dict], table: str) -> list[dict]:
     return sorted((c for c in columns.values() if c["table"] == table), key=lambda c: c["attnum"])
 
@@ -80,7 +84,7 @@ def compare(ctx: ops.Context) -> list[ops.Op]:
     steps: list[ops.Op] = []
     for key, row in new.items():
         if row["relkind"] == "p" or row["partition"] or row["inherits"]:
-            if key not in old:
+            if key not in old or _shape(old_cols, key) != _shape(new_cols, key):
                 ctx.unsupported.append(f"table {key}: partitioned or inherited tables are not written by db.diff")
             continue
         before = old.get(key)
