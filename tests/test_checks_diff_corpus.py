@@ -126,6 +126,9 @@ CHANGES = {
     "new_type_in_new_table_and_view": "CREATE TYPE app.level AS ENUM ('low', 'high');"
                                       " CREATE TABLE app.alerts (id int PRIMARY KEY, level app.level NOT NULL);"
                                       " CREATE VIEW app.high_alerts AS SELECT id FROM app.alerts WHERE level = 'high'",
+    "sql_function_reads_new_view": "CREATE VIEW app.item_ids AS SELECT id FROM public.items;"
+                                   " CREATE FUNCTION app.item_id_count() RETURNS bigint LANGUAGE sql STABLE"
+                                   " AS $$ SELECT count(*) FROM app.item_ids $$",
     # indexes
     "index_add": "CREATE INDEX items_owner ON public.items (owner) WHERE owner IS NOT NULL",
     "index_unique_add": "CREATE UNIQUE INDEX tags_label_lower ON public.tags (lower(label))",
@@ -231,7 +234,7 @@ def test_change_written_reset_and_rolled_back(project, name):
 
 
 def test_the_corpus_covers_every_kind():
-    kinds = {name.split("_")[0] for name in CHANGES if name.split("_")[0] not in ("default", "check", "two", "new")}
+    kinds = {name.split("_")[0] for name in CHANGES if name.split("_")[0] not in ("default", "check", "two", "new", "sql")}
     assert {"schema", "extension", "enum", "composite", "domain", "sequence", "table", "column", "constraint",
             "index", "view", "matview", "function", "procedure", "trigger", "rls", "policy", "grant", "comment",
             "publication"} <= kinds
