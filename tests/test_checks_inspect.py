@@ -66,10 +66,12 @@ def test_diff_finds_added_column_dropped_index_changed_policy(two):
     assert only_auth.returncode == 0  # the differences are all in public
 
 
-def test_diff_needs_against(two):
+def test_diff_against_writes_no_file(two):
+    # (without --against, db.diff compares the migrations with --env: tests/test_checks_diff_cli.py)
     root, _ = two
-    result = run_supatasks(["db.diff", "--env=a"], root)
-    assert result.returncode == 1 and "--against" in result.stderr and "Traceback" not in result.stderr
+    result = run_supatasks(["db.diff", "--env=a", "--against=b", "-f", "x"], root)
+    assert result.returncode == 1 and "--against compares two profiles" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_tables_show_rls_and_row_estimates(two):

@@ -9,4 +9,15 @@ program = Program(namespace=namespace, version=__version__, name="supatasks", bi
 
 
 def main() -> None:
-    program.run()
+    import sys
+
+    from .tasks.edge import invoke_error_line
+
+    try:
+        program.run()
+    except Exception as exc:  # Invoke's own errors before a task runs: one line, exit 1
+        line = invoke_error_line(exc)
+        if line is None:
+            raise
+        sys.stderr.write(line + "\n")
+        sys.exit(1)

@@ -8,6 +8,7 @@ snapshots and inspection. Imports migrations/, reset/ and sqltext/.
 - at_risk.py (what planned statements destroy, measured on the target), scratch.py (scratch databases of the
   local server), rehearsal.py (planned files on a copy of the target's schema), verify.py (the target's schema
   against the migration files at its head)
+  diff/ (db.diff: migrations written from schema changes, proven on a shadow), squash.py (db.squash)
 """
 
 from ..lazy import exports
@@ -23,4 +24,5 @@ __getattr__, __dir__, __all__ = exports(__name__, {
     "at_risk": ["assess", "DataAtRisk"],
     "rehearsal": ["rehearse", "RehearsalStep", "RehearsalFailed"],
     "verify": ["verify_schema", "migrations_shadow", "VerificationFailed"],
+    "squash": ["squash_project"],
 })

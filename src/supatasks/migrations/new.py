@@ -47,6 +47,18 @@ def utc_version(now: datetime | None = None) -> str:
 
 
 def create_migration(project: Project, name: str, now: datetime | None = None) -> NewMigration:
+    """db.new: the pair of files, each with its template comment."""
+    moment = now or datetime.now(timezone.utc)
+    stem = f"{utc_version(moment)}_{validate_name(name)}"
+    created = moment.strftime("%Y-%m-%d %H:%M:%S")
+    return write_migration(project, name, UP_TEMPLATE.format(name=name, created=created),
+                           DOWN_TEMPLATE.format(stem=stem), moment)
+
+
+def write_migration(project: Project, name: str, up_text: str, down_text: str,
+                    now: datetime | None = None) -> NewMigration:
+    """`supabase/migrations/<UTC version>_<name>.sql` and `supabase/rollbacks/<same>.down.sql` with these
+    contents. Never overwrites: if either exists, nothing is written."""
     validate_name(name)
     moment = now or datetime.now(timezone.utc)
     stem = f"{utc_version(moment)}_{name}"
@@ -57,12 +69,11 @@ def create_migration(project: Project, name: str, now: datetime | None = None) -
             raise MigrationFileError(f"{project.relative(path)} already exists; nothing was written")
     project.migrations_dir.mkdir(parents=True, exist_ok=True)
     project.rollbacks_dir.mkdir(parents=True, exist_ok=True)
-    created = moment.strftime("%Y-%m-%d %H:%M:%S")
     with open(up, "x", encoding="utf-8") as handle:
-        handle.write(UP_TEMPLATE.format(name=name, created=created))
+        handle.write(up_text)
     try:
         with open(down, "x", encoding="utf-8") as handle:
-            handle.write(DOWN_TEMPLATE.format(stem=stem))
+            handle.write(down_text)
     except OSError:
         up.unlink(missing_ok=True)
         raise

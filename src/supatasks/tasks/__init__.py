@@ -7,6 +7,9 @@ imported by the task that runs)."""
 from invoke import Collection
 
 from . import checks, local, migrations, push, recovery, reset, sql
+from .edge import install_invoke_error_hook
+
+install_invoke_error_hook()
 
 db = Collection(
     "db",
@@ -20,6 +23,7 @@ db = Collection(
     recovery.down, recovery.rollback, recovery.backup, recovery.restore, recovery.pitr, recovery.fix_layout,
     # checks before shipping (tasks/checks.py)
     checks.lint, checks.advise, checks.check, checks.test, checks.tables, checks.describe, checks.diff,
+    checks.squash,
 )
 
 namespace = Collection(db)

@@ -255,23 +255,73 @@ def describe(c, table, env=None, json=False):
         print_table("triggers", ["trigger", "definition"], [[t["name"], t["definition"]] for t in info["triggers"]])
 
 
-@db_task(help={"env": ENV_HELP, "against": "The profile to compare with, e.g. production.", "json": JSON_HELP,
-               "schema": "Compare only these schemas, comma-separated (default: all but system schemas)."})
-def diff(c, env=None, against=None, json=False, schema=None):
-    """Schema differences between two profiles (e.g. --env=staging --against=production). Exit 1 if any."""
+@db_task(help={
+    "file": "Write the SQL as supabase/migrations/<UTC timestamp>_FILE.sql and its down file "
+            "supabase/rollbacks/<same>.down.sql (after the proof passed). -f as in `supabase db diff -f NAME`.",
+    "env": ENV_HELP + " The database compared with the migrations (default local).",
+    "against": "Compare two profiles' catalogs instead (e.g. --env=staging --against=production); exit 1 if they differ.",
+    "json": JSON_HELP + " The SQL, the down SQL, each step, the proof's results, the files written.",
+    "schema": "Compare only these schemas, comma-separated (default: the project's own; never auth, storage, "
+              "realtime, … unless named).",
+    "from_schemas": "Compare with the declarative schema files ([db.migrations] schema_paths, default "
+                    "supabase/schemas/*.sql) — the default when they exist and --env is not given.",
+    "allow_drops": "Write the migration even though it drops a table or column or narrows a type (data is lost).",
+})
+def diff(c, file=None, env=None, against=None, json=False, schema=None, from_schemas=False, allow_drops=False):
+    """The SQL that brings the migrations' schema to the database (or the schema files); -f NAME writes it."""
+    from ..errors import ConfigError
+    from ..project import find_project
+    from .console import print_json
+
+    project = find_project()
+    schemas = [s.strip() for s in schema.split(",") if s.strip()] if schema else None
+    if against:
+        if file or from_schemas:
+            raise ConfigError("--against compares two profiles; it writes no file and reads no schema files")
+        return _diff_profiles(project, env, against, json, schemas)
+    from invoke import Exit
+
+    from ..checks.diff.workflow import diff_project
+    from .console import err, out
+
+    report = diff_project(project, env, name=file, schemas=schemas, from_schemas=from_schemas,
+                          allow_drops=allow_drops, say=err)
+    if json:
+        print_json(report.as_dict())
+    else:
+        _print_diff(report, file, out, err)
+    if file and report.refused:
+        raise Exit(code=2)  # nothing was written
+    if not report.trustworthy:
+        raise Exit(code=1)
+
+
+def _print_diff(report, name, out, err) -> None:
+    if report.empty:
+        err(f"no schema changes: the migrations give {report.source} exactly (schemas {', '.join(report.schemas)})")
+        return
+    if not name or report.refused:
+        out(report.up_text().rstrip())
+    for warning in report.up.warnings:
+        err(f"warning: {warning}")
+    proof = report.proof
+    if proof is not None and proof.ok:
+        err(f"proof passed on a shadow database: up file reproduces {report.source}, down file gives back the "
+            f"migrations' schema ({len(report.up.ops)} step(s) up, {len(report.down.ops)} down)")
+    for reason in report.refused:
+        err(f"{'not written' if name else 'note'}: {reason}")
+    for path in report.files:
+        err(f"wrote {path}")
+
+
+def _diff_profiles(project, env, against, json, schemas) -> None:
     from invoke import Exit
 
     from ..checks.inspect import schema_diff
-    from ..errors import ConfigError
-    from ..project import find_project
     from ..target import open_target
     from .console import out, print_json, table
 
-    if not against:
-        raise ConfigError("--against=PROFILE is required (the profile to compare --env with)")
-    project = find_project()
     left, right = open_target(project, env), open_target(project, against)
-    schemas = [s.strip() for s in schema.split(",") if s.strip()] if schema else None
     with left.connect() as a, right.connect() as b:
         changes = schema_diff(a, b, schemas)
     if json:
@@ -286,6 +336,32 @@ def diff(c, env=None, against=None, json=False, schema=None):
         out(f"{len(changes)} difference(s) between {left.name} and {right.name}")
     if changes:
         raise Exit(code=1)
+
+
+@db_task(help={
+    "to": "Squash the migrations up to and including this version (default: all of them).",
+    "dry_run": "Prove and show the squashed file; change nothing.",
+    "json": JSON_HELP + " The SQL, the files replaced, the data statements kept out, the proof, the repair.",
+})
+def squash(c, to=None, dry_run=False, json=False):
+    """Replace the migrations up to --to by one file with the same schema (proven on shadow databases)."""
+    from ..checks.squash import require_proven, squash_project
+    from ..project import find_project
+    from .console import err, out, print_json
+
+    report = squash_project(find_project(), to, dry_run=dry_run, say=err)
+    if json:
+        print_json(report.as_dict())
+    elif dry_run or not report.ok:
+        out(report.sql.rstrip())
+    for statement in report.data_statements if not json else []:
+        err(f"warning: data statement kept out of the squashed file: {statement}")
+    require_proven(report)
+    if not json:
+        verb = "would replace" if dry_run else "replaced"
+        err(f"proof passed: the squashed file gives the same catalog snapshot as the {len(report.squashed)} "
+            f"migration(s); {verb} them by {report.file} (and its down file)")
+        err(report.history_note())
 
 
 def _short_location(f) -> str:

@@ -79,3 +79,39 @@ def _unexpected(exc: Exception) -> str | None:
     if isinstance(exc, OSError):
         return f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": ")
     return None
+
+
+# -- errors Invoke raises before a task runs (a config file given with -f/--config it cannot read, …) ----------
+
+def invoke_error_line(exc: BaseException) -> str | None:
+    """The one line for an error Invoke raised while parsing or loading its configuration (its own ParseError
+    it prints already) — also a config file's YAML or JSON error, raised inside invoke/config.py; None for
+    anything else."""
+    import traceback
+
+    module = type(exc).__module__ or ""
+    frames = [frame.filename for frame in traceback.extract_tb(exc.__traceback__)]
+    in_config = any(name.replace("\\", "/").endswith("invoke/config.py") for name in frames)
+    if not module.startswith("invoke") and not in_config:
+        return None
+    text = str(exc).strip().splitlines()
+    prefix = "error: Invoke could not load its configuration (-f/--config): " if in_config else "error: "
+    return prefix + (text[0] if text else type(exc).__name__)
+
+
+def install_invoke_error_hook() -> None:
+    """`inv` runs Invoke's own Program, which lets its configuration errors escape as a traceback (e.g.
+    `inv db.status -f x`: x is taken as a config file): print them as one line instead (exit code 1)."""
+    previous = sys.excepthook
+    if getattr(previous, "supatasks", False):
+        return
+
+    def hook(kind, exc, tb):
+        line = invoke_error_line(exc)
+        if line is None:
+            previous(kind, exc, tb)
+        else:
+            sys.stderr.write(line + "\n")
+
+    hook.supatasks = True
+    sys.excepthook = hook
