@@ -189,6 +189,8 @@ def test_another_profile_and_schema_choice(tmp_path, pg_server, db_url):
 
     make_project(tmp_path, BASE)
     staging = bootstrapped_database(pg_server)  # a remote project has the platform's schemas too
+    with connect(staging) as conn:  # and, of PostgreSQL 15 (as the test project says), pgsodium
+        conn.execute("CREATE SCHEMA IF NOT EXISTS pgsodium; CREATE EXTENSION IF NOT EXISTS pgsodium WITH SCHEMA pgsodium")
     (tmp_path / ".env.local").write_text(f"SUPABASE_DB_URL={db_url}\n")
     (tmp_path / ".env.staging").write_text(f"SUPABASE_DB_URL={staging}\n")
     ok(["db.reset"], tmp_path)

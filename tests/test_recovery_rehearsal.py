@@ -44,9 +44,11 @@ def released(root, pg_server, pw_server, env_name="production"):
 
 
 def scratch_databases(pg_server) -> list[str]:
+    """The rehearsal's copies and the verification's shadow databases left behind (the shadow *templates*,
+    `supatasks_shadow_<key>`, are kept on purpose: the next shadow of the same files copies one)."""
     return [r[0] for r in rows(pg_server.url("postgres"), "SELECT datname FROM pg_database "
                                                           "WHERE datname LIKE 'supatasks_rehearsal_%' "
-                                                          "OR datname LIKE 'supatasks_shadow_%'")]
+                                                          "OR datname LIKE 'supatasks_shadowdb_%'")]
 
 
 def test_rehearsal_catches_a_down_file_that_fails_on_the_targets_schema(tmp_path, pg_server, pw_server):

@@ -60,7 +60,7 @@ def test_a_changed_migration_gives_a_new_template(project):
 def test_refused_off_this_machine(tmp_path, monkeypatch):
     make_project(tmp_path, M)
     monkeypatch.setenv("SUPABASE_DB_URL", "postgresql://postgres@db.example.com:5432/postgres")
-    with pytest.raises(Refused, match="only on this machine"):
+    with pytest.raises(Refused, match="runs only on a server on this machine"):
         with shadow_database(Project(tmp_path)):
             pass
 

@@ -74,3 +74,32 @@ def open_target(project: Project, env: str | None = None, *, start: bool = True,
         server.start()
     return Target(project, profile, DatabaseUrl.parse(server.url("postgres")), embedded=True,
                   server=server.installation.describe())
+
+
+def on_this_machine(host: str) -> bool:
+    """A loopback address, `localhost`, or a Unix socket folder."""
+    import ipaddress
+
+    if host in ("localhost", "") or host.startswith("/"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def scratch_target(project_or_target: Project | Target, purpose: str, hint: str = "") -> Target:
+    """The local profile's server, where supatasks creates and drops scratch, shadow and rehearsal databases:
+    the embedded one, or a SUPABASE_DB_URL on this machine (started if supatasks runs it); else refused.
+    `purpose` names the work in the refusal ("db.check"), `hint` how to do without it."""
+    from .errors import Refused
+
+    local = project_or_target if isinstance(project_or_target, Target) else open_target(project_or_target, "local")
+    hint = f" ({hint})" if hint else ""
+    if not local.profile.is_local or local.profile.protected:
+        raise Refused(f"{purpose} runs on the local profile's server; {local.name} is not one{hint}; "
+                      "nothing was changed")
+    if not local.embedded and not on_this_machine(local.db.host or ""):
+        raise Refused(f"{purpose} creates and drops a scratch database, so it runs only on a server on this "
+                      f"machine; the local profile points at {local.db.display()}{hint}; nothing was changed")
+    return local

@@ -23,6 +23,6 @@ __getattr__, __dir__, __all__ = exports(__name__, {
     "inspect": ["list_tables", "describe_table", "schema_diff"],
     "at_risk": ["assess", "DataAtRisk"],
     "rehearsal": ["rehearse", "RehearsalStep", "RehearsalFailed"],
-    "verify": ["verify_schema", "migrations_shadow", "VerificationFailed"],
+    "verify": ["verify_schema", "VerificationFailed"],
     "squash": ["squash_project"],
 })

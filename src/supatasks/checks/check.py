@@ -26,7 +26,7 @@ from ..migrations import history
 from ..migrations.files import decode_sql, down_file_for, read_file_bytes, require_no_duplicates, scan_migrations
 from ..project import Project
 from ..server import database_admin as admin
-from .scratch import scratch_server
+from ..target import scratch_target
 from .snapshot import EXCLUDED_SCHEMAS, diff, fingerprint, snapshot
 
 SCRATCH_PREFIX = "supatasks_check_"
@@ -174,7 +174,7 @@ def run_check(project: Project, *, keep: bool = False, on_migration=lambda m: No
     from ..reset.reset import ensure_base_template, maintenance_database
 
     began = time.perf_counter()
-    target = scratch_server(project, "db.check", "SUPABASE_DB_URL in the environment or .env.local?")
+    target = scratch_target(project, "db.check", "SUPABASE_DB_URL in the environment or .env.local?")
     allowances = load_allowances(project)
     scan = scan_migrations(project)
     require_no_duplicates(scan)

@@ -135,7 +135,7 @@ def run_tests(project: Project, *, pattern: str | None = None, workers: int | No
     from ..reset.lock import server_lock
     from ..reset.reset import ensure_reset_cache, maintenance_database
     from ..server import database_admin as admin
-    from .scratch import scratch_server
+    from ..target import scratch_target
 
     began = time.perf_counter()
     files = test_files(project, pattern)
@@ -146,7 +146,7 @@ def run_tests(project: Project, *, pattern: str | None = None, workers: int | No
         say(f"no test files: {project.relative(tests_dir(project))}/ has no .sql or .pg files "
             "(write pgTAP tests there)")
         return TestReport("", "", workers=0)
-    target = scratch_server(project, "db.test")
+    target = scratch_target(project, "db.test")
     if not workers:
         workers = min(os.cpu_count() or 1, MAX_WORKERS, -(-len(files) // FILES_PER_WORKER))
     count = max(1, min(workers, len(files), MAX_WORKERS))

@@ -20,7 +20,8 @@ from .. import programs
 from ..errors import Refused, SupatasksError
 from ..server import pg_tools
 from ..target import Target
-from .scratch import scratch_database, scratch_server
+from ..target import scratch_target
+from .scratch import scratch_database
 
 SCRATCH_PREFIX = "supatasks_rehearsal_"
 DUMP_LOCK_WAIT = "60s"
@@ -92,7 +93,7 @@ def rehearse(target: Target, steps: list[RehearsalStep], say=lambda message: Non
     from ..migrations.executor import SessionSettings, execute_statements, session_limits
 
     began = time.perf_counter()
-    local = scratch_server(target.project, "the rehearsal", "--no-rehearse skips it")
+    local = scratch_target(target.project, "the rehearsal", "--no-rehearse skips it")
     result = Rehearsal(server=local.describe())
     with tempfile.TemporaryDirectory(prefix="supatasks-rehearsal-") as folder:
         dump = Path(folder) / "schema.dump"

@@ -3,37 +3,10 @@ bootstrap (reset's base template), dropped when the check ends. Used by the rehe
 
 from __future__ import annotations
 
-import ipaddress
 import uuid
 from contextlib import contextmanager
 
-from ..errors import Refused
-from ..project import Project
 from ..server import database_admin as admin
-
-
-def on_this_machine(host: str) -> bool:
-    if host in ("localhost", "") or host.startswith("/"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def scratch_server(project: Project, purpose: str, hint: str = ""):
-    """The local profile's server (started if supatasks runs it), refused if it is not on this machine."""
-    from ..target import open_target
-
-    local = open_target(project, "local")
-    hint = f" ({hint})" if hint else ""
-    if not local.profile.is_local or local.profile.protected:
-        raise Refused(f"{purpose} runs on the local profile's server; {local.name} is not one{hint}; "
-                      "nothing was changed")
-    if not local.embedded and not on_this_machine(local.db.host):
-        raise Refused(f"{purpose} creates and drops a scratch database, so it runs only on a server on this "
-                      f"machine; the local profile points at {local.db.display()}{hint}; nothing was changed")
-    return local
 
 
 @contextmanager

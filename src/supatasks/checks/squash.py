@@ -61,7 +61,8 @@ class SquashReport:
 
 def squash_project(project: Project, to: str | None = None, *, dry_run: bool = False,
                    say=lambda message: None) -> SquashReport:
-    from ..reset.shadow import local_target, shadow_database
+    from ..reset.shadow import shadow_database
+    from ..target import scratch_target
     from .diff.engine import diff_databases, project_schemas
     from .diff.proof import prove
     from .diff.writer import render
@@ -78,7 +79,7 @@ def squash_project(project: Project, to: str | None = None, *, dry_run: bool = F
     last = chosen[-1]
     report = SquashReport(last.version, project.relative(last.path), [project.relative(m.path) for m in chosen])
     report.data_statements = data_statements(project, chosen)
-    local = local_target(project, "db.squash's shadow databases")
+    local = scratch_target(project, "db.squash's shadow databases")
     with shadow_database(local, upto=last.version, say=say) as migrated, \
             shadow_database(local, upto="0", say=say) as bootstrap, \
             migrated.connect() as migrated_conn, bootstrap.connect() as bootstrap_conn:

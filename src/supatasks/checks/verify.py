@@ -1,7 +1,7 @@
 """Verify after: the target's schema compared with the schema the migration files produce at its new head.
 
-The expected schema comes from a shadow: a scratch database of the local server with the Supabase bootstrap
-and the migration files up to the head applied by the runner (`migrations_shadow`). Both sides are read with
+The expected schema comes from a shadow database of the local server (reset/shadow.py): the Supabase
+bootstrap and the migration files up to the head. Both sides are read with
 checks/snapshot.py. Compared: the schemas the migrations own — the platform's (auth, storage, extensions, …,
 and whatever the bootstrap provides) differ between a hosted project and the bootstrap by design and are
 left out, as are extension versions, grants and owners; NOT NULL constraints (catalogued as constraints from
@@ -11,20 +11,17 @@ PostgreSQL 18 on) are compared as the columns' `not null`.
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from ..errors import SupatasksError
-from ..project import Project
-from ..target import Target
-from .scratch import scratch_database, scratch_server
+from ..reset.shadow import shadow_database
+from ..target import Target, scratch_target
 from .snapshot import diff, snapshot
 
-SHADOW_PREFIX = "supatasks_shadow_"
 PLATFORM_SCHEMAS = {"auth", "storage", "realtime", "_realtime", "graphql", "graphql_public", "vault", "pgsodium",
                     "pgsodium_masks", "net", "cron", "extensions", "supabase_functions", "_analytics", "pgbouncer",
                     "supabase_migrations", "pgtle", "pgmq", "topology", "tiger", "tiger_data", "_supavisor"}
-NOT_COMPARED = ("extension", "grant")
+NOT_COMPARED = ("extension", "grant", "column grant", "routine grant", "schema grant")
 
 
 class VerificationFailed(SupatasksError):
@@ -69,25 +66,24 @@ class Verification:
         return {"ok": self.ok, "head": self.head, "seconds": round(self.seconds, 3), "differences": self.differences}
 
 
-@contextmanager
-def migrations_shadow(project: Project, local, head: str | None, say=lambda message: None):
-    """A scratch database holding the bootstrap and the migration files up to `head` (None: none of them),
-    applied with the runner; yields (database name, the bootstrap's own schemas). Dropped afterwards.
+def _schema_of(kind: str, name: str) -> str | None:
+    """The schema a snapshot key belongs to: `public.t`; a schema's own name; for a comment (`table column
+    public.t.c`, `trigger t on public.x`, `function public.f(integer)`) the first qualified name in it; for
+    a publication's table (`supabase_realtime public.t`) the table's. A publication itself (the bootstrap makes
+    `supabase_realtime`) belongs to none: None, not compared."""
+    import re
 
-    (db.diff builds a shadow of the reset cache too — reset/shadow.py; the two are to become one.)"""
-    from ..migrations.executor import SessionSettings
-    from ..migrations.files import require_no_duplicates, scan_migrations
-    from ..migrations.runner import apply_migrations, prepare
-
-    scan = scan_migrations(project)
-    require_no_duplicates(scan)
-    files = [m for m in scan.migrations if int(m.version) <= int(head)] if head else []
-    with scratch_database(local, SHADOW_PREFIX, say) as name:
-        with local.connect(database=name) as conn:
-            own = {r[0] for r in conn.execute("SELECT nspname FROM pg_namespace").fetchall()}
-            prepared = [prepare(m, project.relative(m.path), local=True) for m in files]
-            apply_migrations(conn, prepared, SessionSettings())
-        yield name, own
+    if kind in ("schema", "schema grant"):
+        return name
+    if kind == "comment":
+        if name.startswith("schema "):
+            return name.removeprefix("schema ")
+        found = re.search(r'(?:^|\s)("(?:[^"]|"")+"|[^\s."]+)\.', name)
+        return found.group(1).strip('"') if found else None
+    if kind == "publication":
+        _, _, table = name.partition(" ")
+        return table.split(".", 1)[0] if table else None
+    return name.split(".", 1)[0]
 
 
 def comparable(snap: dict[str, dict[str, str]], ignored: set[str]) -> dict[str, dict[str, str]]:
@@ -98,8 +94,8 @@ def comparable(snap: dict[str, dict[str, str]], ignored: set[str]) -> dict[str, 
             continue
         kept = {}
         for name, definition in objects.items():
-            schema = name if kind == "schema" else name.split(".", 1)[0]
-            if schema in ignored or schema.startswith("pg_"):
+            schema = _schema_of(kind, name)
+            if schema is None or schema in ignored or schema.startswith("pg_"):
                 continue
             if kind == "constraint" and definition.startswith("NOT NULL"):
                 continue
@@ -111,13 +107,12 @@ def comparable(snap: dict[str, dict[str, str]], ignored: set[str]) -> dict[str, 
 def verify_schema(target: Target, head: str | None, say=lambda message: None) -> Verification:
     """Compare `target` with the migration files up to `head`; the result lists every difference."""
     began = time.perf_counter()
-    local = scratch_server(target.project, "the verification", "--no-verify skips it")
+    local = scratch_target(target.project, "the verification", "--no-verify skips it")
     with target.connect() as conn:
         actual = snapshot(conn)
-    with migrations_shadow(target.project, local, head, say) as (name, own):
-        with local.connect(database=name) as conn:
-            expected = snapshot(conn)
-    ignored = PLATFORM_SCHEMAS | (own - {"public"})
+    with shadow_database(local, upto=head or "0", say=say) as shadow, shadow.connect() as conn:
+        expected = snapshot(conn)
+    ignored = PLATFORM_SCHEMAS
     result = Verification(head, diff(comparable(expected, ignored), comparable(actual, ignored)))
     result.seconds = time.perf_counter() - began
     return result

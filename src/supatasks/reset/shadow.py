@@ -24,14 +24,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from ..errors import Refused
 from ..project import Project
 from ..server import database_admin as admin
-from ..target import Target
+from ..target import Target, scratch_target
 
 SHADOW_TEMPLATE_PREFIX = "supatasks_shadow_"
 SHADOW_DATABASE_PREFIX = "supatasks_shadowdb_"
-LOOPBACK = ("localhost", "127.0.0.1", "::1", "")
 
 
 @dataclass(frozen=True)
@@ -49,27 +47,12 @@ class Shadow:
         return self.target.connect(database=self.database, autocommit=autocommit)
 
 
-def local_target(project_or_target: Project | Target, what: str = "a shadow database") -> Target:
-    """The local profile's target, refused unless it is a server on this machine supatasks may create
-    databases on."""
-    from ..target import open_target
-
-    target = project_or_target if isinstance(project_or_target, Target) else open_target(project_or_target, "local")
-    if not target.profile.is_local or target.profile.protected:
-        raise Refused(f"{what} lives on the local profile's server; {target.name} is not one")
-    host = target.db.host or ""
-    if not target.embedded and host not in LOOPBACK and not host.startswith("/"):
-        raise Refused(f"{what} is created and dropped on the local server, so only on this machine; the local "
-                      f"profile points at {target.db.display()}; nothing was changed")
-    return target
-
-
 @contextmanager
 def shadow_database(project_or_target: Project | Target, *, upto: str | None = None, seeds: bool = False,
                     say=lambda message: None) -> Iterator[Shadow]:
     """A database holding the Supabase bootstrap and the migration files (those with version <= `upto`,
     all by default; then the seeds with `seeds`), dropped when the block ends."""
-    target = local_target(project_or_target)
+    target = scratch_target(project_or_target, "a shadow database")
     from ..reset.reset import maintenance_database
 
     name = SHADOW_DATABASE_PREFIX + uuid.uuid4().hex[:12]

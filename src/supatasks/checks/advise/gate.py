@@ -51,7 +51,7 @@ def scratch_before_after(push, say):
     from ...migrations.runner import apply_migrations, prepare
     from ...reset.reset import ensure_base_template, maintenance_database
     from ...server import database_admin as admin
-    from ..scratch import scratch_server
+    from ...target import scratch_target
     from .runner import advise, load_suppressions
 
     project = push.target.project
@@ -60,7 +60,7 @@ def scratch_before_after(push, say):
     pending = {p.migration.version for p in push.prepared}
     skipped = {m.version for m in push.plan.out_of_order} - pending  # neither applied nor to be pushed
     applied = [m for m in scan_migrations(project).migrations if m.version not in pending | skipped]
-    server = scratch_server(project, "the advisor gate of db.push (--skip-advise to push without it)")
+    server = scratch_target(project, "the advisor gate of db.push (--skip-advise to push without it)")
     name = SCRATCH_PREFIX + uuid.uuid4().hex[:12]
     stopped = None
     with server.connect(database=maintenance_database(server.db.database)) as maint:

@@ -55,14 +55,15 @@ def diff_project(project: Project, env: str | None = None, *, name: str | None =
     """Compare, prove, and (with `name`) write `supabase/migrations/<UTC version>_<name>.sql` and its down file.
     Declarative schema files are used with `from_schemas`, or when configured and no `env` is named."""
     from ...migrations.new import validate_name, write_migration
-    from ...reset.shadow import local_target, shadow_database
+    from ...reset.shadow import shadow_database
+    from ...target import scratch_target
     from ...target import open_target
 
     if name is not None:
         validate_name(name)
     began = time.perf_counter()
     use_files = from_schemas or (env is None and declarative.configured(project))
-    local = local_target(project, "db.diff's shadow database")
+    local = scratch_target(project, "db.diff's shadow database")
     seconds: dict[str, float] = {}
     with ExitStack() as stack:
         mark = time.perf_counter()
