@@ -34,7 +34,7 @@ def plan_up(target: Target, conn, include_all: bool = False, check_drift: bool =
     scan = scan_migrations(project)
     require_no_duplicates(scan)
     plan = build_plan(scan, history.read_history(conn), include_all=include_all, detect_drift=check_drift)
-    plan.require_runnable(check_drift=check_drift)
+    plan.require_runnable(check_drift=check_drift, local=target.profile.is_local)
     prepared = [prepare(m, project.relative(m.path), local=target.profile.is_local) for m in plan.pending]
     return plan, prepared
 
@@ -54,6 +54,9 @@ def migrate_up(target: Target, *, include_all: bool = False, dry_run: bool = Fal
         target.require_migration_safe()
         ctx = batch or audit.AuditContext(target.name, target.project.root)
         result.applied = apply_migrations(conn, prepared, session_settings(target, retries), reporter, ctx)
+        if target.profile.is_local:  # the down SQL db.sync needs after a branch switch (local only)
+            from . import downs
+            downs.record(conn, target.project, [p.migration for p in result.applied])
     return result
 
 

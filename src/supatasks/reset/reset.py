@@ -129,6 +129,9 @@ def _rebuild(target: Target, maint, scan, seeds, reporter: Reporter, cache: str 
         spare = False
     with target.connect() as conn:
         apply_migrations(conn, prepared, SessionSettings(), reporter)
+        if local:  # the down SQL db.sync needs after a branch switch (local only)
+            from ..migrations import downs
+            downs.record(conn, project, [p.migration for p in prepared])
         run_seeds(conn, seeds, on_seed=lambda label, s: reporter.note(f"seeded {label} ({s:.2f}s)"))
     if cache is not None:
         for old in admin.databases_with_comment(maint, _cache_comment(name)):

@@ -11,7 +11,7 @@ from . import checks, local, migrations, push, recovery, reset, sql
 db = Collection(
     "db",
     # migrations (tasks/migrations.py, tasks/push.py)
-    migrations.new, migrations.up, migrations.status, push.push, push.history, push.repair,
+    migrations.new, migrations.up, migrations.status, migrations.sync, push.push, push.history, push.repair,
     # rebuilding the database (tasks/reset.py, tasks/local.py)
     reset.reset, reset.seed, local.start, local.stop,
     # SQL straight to a profile (tasks/sql.py)

@@ -88,3 +88,19 @@ class DownLines(Reporter):
 
     def finished(self, step, seconds: float) -> None:
         self.say(f"  rolled back {step.title} ({step.label}, {seconds:.2f}s)")
+
+
+class SyncLines(Reporter):
+    """db.sync: one line per rolled back (recorded down SQL) and per applied migration."""
+
+    def __init__(self, say):
+        self.say = say
+
+    def note(self, message: str) -> None:
+        err(message)
+
+    def finished(self, item, seconds: float) -> None:
+        if hasattr(item, "down_sql"):
+            self.say(f"  rolled back {item.title} ({item.reason}; {item.label}, {seconds:.2f}s)")
+        else:
+            self.say(f"  applied {item.migration.filename} ({seconds:.2f}s)")

@@ -87,3 +87,31 @@ def status(c, env=None, json=False):
     stand_ins(target)
     for problem in result.problems:
         err(f"problem: {problem.message}")
+
+
+@db_task(help={"env": ENV_HELP, "dry_run": DRY_RUN_HELP, "json": JSON_HELP})
+def sync(c, env=None, dry_run=False, json=False):
+    """Local profile: match the database to the checked-out migrations, keeping data (after a branch switch)."""
+    from ..migrations.sync import sync_local
+    from ..project import find_project
+    from ..target import open_target
+    from .console import SyncLines, err, out, print_json
+
+    target = open_target(find_project(), env)
+    result = sync_local(target, SyncLines(err if json else out), dry_run=dry_run)
+    plan = result.plan
+    if json:
+        print_json({"env": target.name, "dry_run": dry_run,
+                    "rollback": [s.version for s in plan.rollback], "apply": [m.version for m in plan.apply],
+                    **({} if dry_run else result.as_dict())})
+    elif not plan.rollback and not plan.apply:
+        out(f"{target.describe()}: in sync with the checked-out migrations, nothing to do")
+    elif dry_run:
+        for step in plan.rollback:
+            out(f"  would roll back {step.title} ({step.reason}) with {step.label}")
+        for m in plan.apply:
+            out(f"  would apply {m.filename}")
+        out(f"{target.describe()}: dry run, nothing changed")
+    else:
+        out(f"{target.describe()}: rolled back {len(result.rolled_back)}, applied {len(result.applied)} "
+            f"migration(s) in {result.seconds:.2f}s; data in other tables kept")
