@@ -47,6 +47,44 @@ def reset(c, env=None, engine="supatasks", no_cache=False, json=False, yes=False
             + (f" (mode {result.mode}; backup {result.backup})" if is_remote(target) else ""))
 
 
+@db_task(help={
+    "env": ENV_HELP,
+    "since": "Migrations newer than this version are the local work applied on every save (default: the "
+             "newest file, and any created while watching); a change to an older one rebuilds from the files.",
+    "max_saves": "Stop after this many saves that changed something (default: run until Ctrl-C).",
+    "step_ms": "Wait this long (ms) after the last file event before applying (editors write in several steps).",
+    "json": "One JSON object per save on stdout instead of a line.",
+})
+def watch(c, env=None, since=None, max_saves=None, step_ms=None, json=False):
+    """Local profile: re-apply the newest migration(s) and the seeds on every save (Ctrl-C stops)."""
+    import json as jsonlib
+    import time
+
+    from ..project import find_project
+    from ..reset.watch import DEFAULT_STEP_MS, Watcher, watch as watch_files
+    from ..target import open_target
+    from .console import err, out
+
+    target = open_target(find_project(), env)
+    watcher = Watcher(target, since=since)
+
+    def show(result):
+        if json:
+            out(jsonlib.dumps(result.as_dict()))
+        else:
+            (out if result.ok else err)(f"{time.strftime('%H:%M:%S')} {result.line}")
+
+    def ready():
+        err(f"watching {target.project.relative(target.project.supabase_dir)}/ for {target.describe()}: "
+            f"local work = migrations newer than {watcher.watermark or '(none)'}; Ctrl-C to stop")
+
+    try:
+        watch_files(watcher, show, max_batches=int(max_saves) if max_saves else None,
+                    step_ms=int(step_ms) if step_ms else DEFAULT_STEP_MS, on_ready=ready)
+    except KeyboardInterrupt:
+        err("stopped: the database is at the last good state")
+
+
 @db_task(help={"env": ENV_HELP, "json": JSON_HELP, "yes": YES_HELP, "confirm": CONFIRM_HELP})
 def seed(c, env=None, json=False, yes=False, confirm=None):
     """Run the seed files from [db.seed] sql_paths and record them like the Supabase CLI."""
