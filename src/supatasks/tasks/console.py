@@ -29,15 +29,17 @@ def out(message: str = "") -> None:
     sys.stdout.flush()
 
 
-def stand_ins(target) -> None:
+def stand_ins(target, known: str | None = None) -> None:
     """On the local profile: one line (on stderr, so JSON stays clean) naming the development stand-ins the
-    database uses and what each does."""
+    database uses and what each does. `known`: the line as the library read it already ("" for none)."""
     if not target.profile.is_local:
         return
-    from ..server.bootstrap import describe_stand_ins
+    line = known
+    if line is None:
+        from ..server.bootstrap import describe_stand_ins
 
-    with target.connect() as conn:
-        line = describe_stand_ins(conn)
+        with target.connect() as conn:
+            line = describe_stand_ins(conn)
     if line:
         err(line)
 

@@ -35,11 +35,12 @@ def up(c, env=None, dry_run=False, include_all=False, engine="supatasks", json=F
     """Apply pending migrations, each in one transaction with its history row."""
     from ..migrations.up import migrate_up, parse_retries
     from ..project import find_project
-    from ..server import supabase_cli
     from ..target import open_target
     from .console import LineReporter, out, print_json, stand_ins
 
-    supabase_cli.require_engine(engine)
+    if engine != "supatasks":  # the CLI's wrapper is loaded only when asked for
+        from ..server import supabase_cli
+        supabase_cli.require_engine(engine)
     retries = parse_retries(retries)
     target = open_target(find_project(), env)
     if not target.profile.is_local:  # a shared database: the push workflow (plan, confirm, apply)
@@ -50,13 +51,14 @@ def up(c, env=None, dry_run=False, include_all=False, engine="supatasks", json=F
                    confirm=confirm, skip_lint=skip_lint)
         return
     if engine == "cli":
+        from ..server import supabase_cli
         result = supabase_cli.migration_up(target.project, target.db, include_all=include_all)
         out((result.stdout + result.stderr).strip())
         return
     result = migrate_up(target, include_all=include_all, dry_run=dry_run, reporter=LineReporter(quiet=json),
                         retries=retries)
     names = [p.migration.filename for p in (result.prepared if dry_run else result.applied)]
-    stand_ins(target)
+    stand_ins(target, result.stand_ins)
     if json:
         print_json({"env": target.name, "dry_run": dry_run, "pending" if dry_run else "applied": names})
     elif not result.prepared:

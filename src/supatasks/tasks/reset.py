@@ -25,11 +25,12 @@ def reset(c, env=None, engine="supatasks", no_cache=False, json=False, yes=False
     from ..confirmation import Consent
     from ..project import find_project
     from ..reset.reset import is_remote, reset_profile
-    from ..server.supabase_cli import require_engine
     from ..target import open_target
     from .console import LineReporter, err, out, print_json, stand_ins
 
-    require_engine(engine)
+    if engine != "supatasks":  # the CLI's wrapper is loaded only when asked for
+        from ..server.supabase_cli import require_engine
+        require_engine(engine)
     target = open_target(find_project(), env)
     result = reset_profile(target, Consent(yes, confirm), engine=engine, use_cache=not no_cache, mode=mode,
                            take_backup=not no_backup, destroy_production=i_know_this_destroys_production,
@@ -37,9 +38,9 @@ def reset(c, env=None, engine="supatasks", no_cache=False, json=False, yes=False
     if isinstance(result, str):  # the Supabase CLI's output
         out(result)
         return
-    stand_ins(target)
+    stand_ins(target, result.stand_ins)
     if json:
-        print_json(result.as_dict())
+        print_json({k: v for k, v in result.as_dict().items() if k != "stand_ins"})
     else:
         how = "from the cache" if result.cache_hit else "from the migration files"
         out(f"reset {target.describe()} {how}: {result.migrations} migration(s), {result.seeds} seed file(s) "
