@@ -39,7 +39,8 @@ def plan_up(target: Target, conn, include_all: bool = False, check_drift: bool =
     project = target.project
     scan = scan_migrations(project)
     require_no_duplicates(scan)
-    plan = build_plan(scan, history.read_history(conn), include_all=include_all, detect_drift=check_drift)
+    plan = build_plan(scan, history.read_history(conn, statements=check_drift), include_all=include_all,
+                      detect_drift=check_drift)
     plan.require_runnable(check_drift=check_drift, local=target.profile.is_local)
     if not plan.pending:
         return plan, []
@@ -58,7 +59,7 @@ def migrate_up(target: Target, *, include_all: bool = False, dry_run: bool = Fal
         if prepared and not dry_run:
             _apply(target, conn, result, reporter, batch, retries)
         if target.profile.is_local:  # on this session: a second connection only for it would cost more
-            from ..server.bootstrap import describe_stand_ins
+            from ..server.stand_ins import describe_stand_ins
             result.stand_ins = describe_stand_ins(conn) or ""
     return result
 

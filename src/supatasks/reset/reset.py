@@ -111,7 +111,7 @@ def _record(target: Target, started_at, details: dict) -> str | None:
         audit.record(conn, audit.AuditContext(target.name, target.project.root), "reset", started_at=started_at,
                      details=details)
         if target.profile.is_local:
-            from ..server.bootstrap import describe_stand_ins
+            from ..server.stand_ins import describe_stand_ins
             return describe_stand_ins(conn) or ""
     return None
 

@@ -36,7 +36,7 @@ def stand_ins(target, known: str | None = None) -> None:
         return
     line = known
     if line is None:
-        from ..server.bootstrap import describe_stand_ins
+        from ..server.stand_ins import describe_stand_ins
 
         with target.connect() as conn:
             line = describe_stand_ins(conn)
