@@ -22,7 +22,6 @@ import re
 import shlex
 from pathlib import Path
 
-from .. import programs
 from .stand_ins import describe_stand_ins, stand_ins_in_use  # noqa: F401 (re-exported)
 from ..errors import SupatasksError
 
@@ -128,6 +127,8 @@ def _server_info(bin_dir: str) -> tuple[int, Path] | None:
     """(major version, share directory) of the PostgreSQL installation at `bin_dir`."""
     pg_config = Path(bin_dir) / "pg_config"
     if pg_config.exists():
+        from .. import programs
+
         result = programs.run(str(pg_config), ["--sharedir", "--version"], check=False, timeout=30)
         lines = result.stdout.strip().splitlines()
         if result.exit_code == 0 and len(lines) >= 2:
@@ -138,6 +139,8 @@ def _server_info(bin_dir: str) -> tuple[int, Path] | None:
     postgres = Path(bin_dir) / "postgres"
     if not postgres.exists():
         return None
+    from .. import programs
+
     result = programs.run(str(postgres), ["--version"], check=False, timeout=30)
     major = _major(result.stdout)
     if major is None:
@@ -157,6 +160,8 @@ def server_paths(bin_dir: Path) -> tuple[Path, Path, Path] | None:
     pg_config = Path(bin_dir) / "pg_config"
     if not pg_config.exists():
         return None
+    from .. import programs
+
     result = programs.run(str(pg_config), ["--sharedir", "--pkglibdir", "--bindir"], check=False, timeout=30)
     lines = [line.strip() for line in result.stdout.strip().splitlines()]
     if result.exit_code != 0 or len(lines) != 3:
