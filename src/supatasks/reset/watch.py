@@ -77,6 +77,21 @@ class SaveResult:
                 "full_reset": self.full, "error": self.error}
 
 
+def whole_number(value, option: str, minimum: int = 1) -> int | None:
+    """A task option that must be a whole number (None stays None); a ConfigError naming it otherwise."""
+    from ..errors import ConfigError
+
+    if value is None:
+        return None
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ConfigError(f"{option}={value!r}: expected a whole number") from None
+    if number < minimum:
+        raise ConfigError(f"{option}={value!r}: must be at least {minimum}")
+    return number
+
+
 def default_watermark(migrations: list[MigrationFile]) -> str:
     """The newest file is local work; everything older is settled."""
     return migrations[-2].version if len(migrations) >= 2 else ""
@@ -243,10 +258,11 @@ class Watcher:
             return f"first run: building the template of the migrations up to {self.watermark or 'none'}"
         before = self._template_snapshot.settled(self.watermark)
         now = snap.settled(self.watermark)
-        changed = [now[v][0] for v in sorted(now) if before.get(v) != now[v]]
+        changed = [now[v][0] for v in sorted(now) if v in before and before[v] != now[v]]
+        added = [now[v][0] for v in sorted(now) if v not in before]
         gone = [before[v][0] for v in sorted(before) if v not in now]
-        parts = ([f"{', '.join(changed)} changed" if changed else ""]
-                 + [f"{', '.join(gone)} removed" if gone else ""])
+        parts = [f"{', '.join(files)} {what}" for files, what in ((changed, "changed"), (added, "added"),
+                                                                  (gone, "removed")) if files]
         what = "; ".join(p for p in parts if p) or "the settled migrations changed"
         return (f"{what} — older than the migration(s) being written (newer than {self.watermark}), "
                 "so possibly pushed already: rebuilt from the files")

@@ -62,10 +62,12 @@ def watch(c, env=None, since=None, max_saves=None, step_ms=None, json=False):
     import time
 
     from ..project import find_project
-    from ..reset.watch import DEFAULT_STEP_MS, Watcher, watch as watch_files
+    from ..reset.watch import DEFAULT_STEP_MS, Watcher, watch as watch_files, whole_number
     from ..target import open_target
     from .console import err, out
 
+    max_saves = whole_number(max_saves, "--max-saves")
+    step_ms = whole_number(step_ms, "--step-ms") or DEFAULT_STEP_MS
     target = open_target(find_project(), env)
     watcher = Watcher(target, since=since)
 
@@ -80,10 +82,11 @@ def watch(c, env=None, since=None, max_saves=None, step_ms=None, json=False):
             f"local work = migrations newer than {watcher.watermark or '(none)'}; Ctrl-C to stop")
 
     try:
-        watch_files(watcher, show, max_batches=int(max_saves) if max_saves else None,
-                    step_ms=int(step_ms) if step_ms else DEFAULT_STEP_MS, on_ready=ready)
-    except KeyboardInterrupt:
+        watch_files(watcher, show, max_batches=max_saves, step_ms=step_ms, on_ready=ready)
+    except KeyboardInterrupt as stop:
         err("stopped: the database is at the last good state")
+        if type(stop) is not KeyboardInterrupt:  # SIGTERM: still its own exit code
+            raise
 
 
 @db_task(help={"env": ENV_HELP, "json": JSON_HELP, "yes": YES_HELP, "confirm": CONFIRM_HELP})
