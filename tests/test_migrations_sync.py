@@ -89,3 +89,23 @@ def test_sync_rolls_back_and_reapplies_a_migration_whose_file_changed(tmp_path, 
     assert query(db_url, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'tags' "
                          "AND column_name = 'colour'") == [(1,)]
     assert query(db_url, "SELECT body FROM public.notes") == [("kept",)]
+
+
+def test_reset_records_the_down_sql_too_and_remote_profiles_get_neither_record_nor_sync(tmp_path, db_url, pg_server):
+    from support import create_database
+
+    make_project(tmp_path, {f"{V1}_notes.sql": NOTES, f"{V2}_tags.sql": TAGS},
+                 rollbacks={f"{V2}_tags.down.sql": TAGS_DOWN})
+    ok(["db.reset", "--no-cache"], tmp_path, {"SUPABASE_DB_URL": db_url})
+    assert query(db_url, "SELECT version, down_sql FROM supabase_migrations.supatasks_downs ORDER BY 1") == [
+        (V1, None), (V2, TAGS_DOWN)]
+
+    staging = create_database(pg_server)
+    (tmp_path / ".env.staging").write_text(f"SUPABASE_DB_URL={staging}\n")
+    ok(["db.push", "--env=staging", "--yes", "--skip-lint"], tmp_path)
+    assert applied_versions(staging) == [V1, V2]
+    assert query(staging, "SELECT to_regclass('supabase_migrations.supatasks_downs')") == [(None,)]
+    refused = run_supatasks(["db.sync", "--env=staging"], tmp_path)
+    assert refused.returncode == 2 and "db.sync is for the local profile" in refused.stderr
+    refused = run_supatasks(["db.watch", "--env=staging"], tmp_path)
+    assert refused.returncode == 2 and "local profile only" in refused.stderr
