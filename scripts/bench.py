@@ -126,11 +126,15 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.from_json:
         results = Results.from_json(json.loads(args.from_json.read_text()))
-        quick = "--quick" in results.argv
+        quick = "--quick" in results.argv or args.inner_loop
         out_path = args.out or (None if quick else REPO / "docs" / "benchmarks.md")
         if out_path is None:
             print("bench: --from-json of a --quick run needs --out", file=sys.stderr)
             return 2
+        if args.inner_loop:
+            out_path.write_text(inner_loop_markdown(results, args.label))
+            print(out_path.read_text())
+            return 0
         out_path.write_text(with_notes(markdown(results, quick), out_path))
         print(text_table(results))
         log(f"wrote {out_path}")

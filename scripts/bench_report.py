@@ -143,6 +143,12 @@ def inner_loop_markdown(res: Results, label: str = "") -> str:
         found.append(Ratio(key, row_label, value, f"≤ {limit:g}", None if value is None else value <= limit, detail))
 
     inner_loop_ratios(res, add)
+    cpu = lambda key, size: statistics.median(res.cpu[(key, size)]) if res.cpu.get((key, size)) else None  # noqa: E731
+    for size in res.sizes:  # the same ratios in client CPU: far less sensitive to other load on the machine
+        add(f"up_noop_cpu_{size}", f"db.up with nothing to do vs the floor, client CPU (N={size})",
+            cpu("up_noop", size), cpu("floor", size), 1.1)
+        add(f"warm_cpu_{size}", f"warm db.reset vs the floor, client CPU (N={size})", cpu("reset_warm", size),
+            cpu("floor", size), 1.25)
     a, b = res.startup.get("inv_list"), res.startup.get("bare_list")
     add("inv_list_startup", "inv --list vs a bare invoke tasks.py", statistics.median(a) if a else None,
         statistics.median(b) if b else None, 1.05)
