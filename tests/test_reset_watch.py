@@ -194,3 +194,17 @@ def test_the_task_stops_on_ctrl_c_and_leaves_the_database_consistent(project, db
     assert "applied" in stdout
     assert applied_versions(db_url) == [V1, V2]
     assert query(db_url, "SELECT label FROM public.tags") == [("seeded",)]
+
+
+def test_a_save_right_after_the_first_run_is_not_lost(project, db_url):
+    # The watcher is armed only after the first run: a save in between must still be applied.
+    running = Running(project)
+    running.thread.start()
+    try:
+        assert running.next().ok
+        editor_save(migration(project, f"{V2}_tags.sql"), TAGS.replace("label text NOT NULL", "label text, early int"))
+        save = running.next()
+        assert save.ok and save.applied == [f"{V2}_tags.sql"], save.line
+        assert columns(db_url, "tags") == ["id", "label", "early"]
+    finally:
+        running.__exit__(None, None, None)

@@ -34,6 +34,7 @@ from .lock import server_lock
 
 TEMPLATE_PREFIX = "supatasks_watch_"
 DEFAULT_STEP_MS = 30  # watchfiles: quiet time after the last event before a batch is handed over
+ARMED_MS = 200        # watchfiles' timeout tick (its first one tells that the watcher is armed)
 
 
 @dataclass(frozen=True)
@@ -374,21 +375,39 @@ def watch(watcher: Watcher, on_result, *, stop_event=None, max_batches: int | No
           step_ms: int = DEFAULT_STEP_MS, on_ready=lambda: None) -> int:
     """Process the current files once, then every batch of saves until `stop_event` is set, `max_batches`
     batches that changed something were processed, or Ctrl-C (which propagates: a save in progress leaves
-    the database as it was). Returns the number of batches processed."""
+    the database as it was). Returns the number of batches processed.
+
+    watchfiles arms its watcher when the loop first asks it for changes, after the first run: a save in
+    between would send no event. So its first (empty, after ARMED_MS) answer is taken as "armed": the files
+    are compared with the first run's once more, and only then is `on_ready` called."""
     from watchfiles import watch as changes_of
 
     count = 0
+    armed = False
+
+    def handle(result) -> bool:
+        nonlocal count
+        if result is None:
+            return False
+        count += 1
+        on_result(result)
+        return max_batches is not None and count >= max_batches
+
     try:
         on_result(watcher.process(force=True))
-        on_ready()
-        for _ in changes_of(watcher.project.supabase_dir, watch_filter=_Relevant(watcher.project.supabase_dir),
-                            step=step_ms, stop_event=stop_event, rust_timeout=500):
-            result = watcher.process()
-            if result is None:
+        for changes in changes_of(watcher.project.supabase_dir, watch_filter=_Relevant(watcher.project.supabase_dir),
+                                  step=step_ms, stop_event=stop_event, rust_timeout=ARMED_MS,
+                                  yield_on_timeout=True):
+            if not armed:
+                armed = True
+                if handle(watcher.process()):
+                    break
+                on_ready()
+                if not changes:
+                    continue
+            if not changes:  # watchfiles' timeout tick: nothing happened
                 continue
-            count += 1
-            on_result(result)
-            if max_batches is not None and count >= max_batches:
+            if handle(watcher.process()):
                 break
     finally:
         watcher.close()
