@@ -41,8 +41,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_harness, bench_report, bench_corpus
 
-from bench_harness import REPO, Bench, BenchError, FULL_SIZES, QUICK_SIZES, Results  # noqa: E402
-from bench_report import NOTES_MARKER, markdown, text_table  # noqa: E402
+from bench_harness import REPO, Bench, BenchError, FULL_SIZES, INNER_LOOP_SIZES, QUICK_SIZES, Results  # noqa: E402
+from bench_report import NOTES_MARKER, inner_loop_markdown, markdown, text_table  # noqa: E402
 
 
 def with_notes(report: str, path: Path) -> str:
@@ -69,12 +69,19 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--cli", help="the Supabase CLI binary (default: $SUPABASE_CLI, .supatasks/cli, PATH)")
     p.add_argument("--no-cli", action="store_true", help="skip the Supabase CLI measurements")
     p.add_argument("--keep", action="store_true", help="keep the temporary folder (projects, server data, log)")
+    p.add_argument("--inner-loop", action="store_true",
+                   help="measure only the inner loop (issue #16): the floor row, db.up with nothing to do, warm "
+                        "db.reset, db.watch save latency and the start-up; writes that section's Markdown "
+                        "(default sizes 10,200,1000; to a temporary file unless --out)")
+    p.add_argument("--no-watch", action="store_true",
+                   help="skip db.watch (to measure code that has none, e.g. a 'before' run)")
+    p.add_argument("--label", default="", help="--inner-loop: what the run measures, e.g. 'before' / 'after'")
     p.add_argument("--from-json", type=Path, metavar="PATH",
                    help="measure nothing: re-write the Markdown from the --json file of an earlier run")
     args = p.parse_args(argv)
     try:
         args.sizes = sorted({int(s) for s in (args.sizes or "").split(",") if s.strip()}) or (
-            QUICK_SIZES if args.quick else FULL_SIZES)
+            QUICK_SIZES if args.quick else INNER_LOOP_SIZES if args.inner_loop else FULL_SIZES)
     except ValueError:
         p.error(f"--sizes: expected comma-separated integers, got {args.sizes!r}")
     if any(n < 1 for n in args.sizes):
@@ -89,7 +96,7 @@ def output_path(args: argparse.Namespace) -> Path:
     """--out; else docs/benchmarks.md for a full run, a new temporary file for --quick (never the docs)."""
     if args.out is not None:
         return args.out
-    if args.quick:
+    if args.quick or args.inner_loop:
         fd, name = tempfile.mkstemp(prefix="supatasks-bench-", suffix=".md")
         os.close(fd)
         return Path(name)
@@ -119,16 +126,22 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.from_json:
         results = Results.from_json(json.loads(args.from_json.read_text()))
-        quick = "--quick" in results.argv
+        quick = "--quick" in results.argv or args.inner_loop
         out_path = args.out or (None if quick else REPO / "docs" / "benchmarks.md")
         if out_path is None:
             print("bench: --from-json of a --quick run needs --out", file=sys.stderr)
             return 2
+        if args.inner_loop:
+            out_path.write_text(inner_loop_markdown(results, args.label))
+            print(out_path.read_text())
+            return 0
         out_path.write_text(with_notes(markdown(results, quick), out_path))
         print(text_table(results))
         log(f"wrote {out_path}")
         return 0
 
+    if args.inner_loop:
+        args.no_cli = True  # the inner loop compares supatasks with its floor, not with the CLI
     cli, missing = (None, "--no-cli") if args.no_cli else find_cli(args.cli)
     if missing:
         log(f"the Supabase CLI is not available ({missing}): its rows will be n/a "
@@ -143,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
                       startup_repeat=3 if args.quick else max(10, 2 * args.repeat))
         bench.results.cli_missing = missing
         bench.results.argv = raw
+        bench.inner_loop, bench.watch = args.inner_loop, not args.no_watch
         if args.json:
             bench.progress = lambda res: args.json.write_text(json.dumps(res.as_json(), indent=2))
         results = bench.run()
@@ -165,9 +179,14 @@ def main(argv: list[str] | None = None) -> int:
                 shutil.rmtree(workdir, ignore_errors=True)
 
     out_path = output_path(args)
-    print(text_table(results), flush=True)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_text(with_notes(markdown(results, args.quick), out_path))
+    if args.inner_loop:
+        report = inner_loop_markdown(results, args.label)
+        print(report, flush=True)
+        out_path.write_text(report)
+    else:
+        print(text_table(results), flush=True)
+        out_path.write_text(with_notes(markdown(results, args.quick), out_path))
     if args.json:
         args.json.write_text(json.dumps(results.as_json(), indent=2))
     log(f"wrote {out_path}")

@@ -26,6 +26,7 @@ REPO = HERE.parent
 
 FULL_SIZES = [10, 100, 200, 1000]
 QUICK_SIZES = [10, 50]
+INNER_LOOP_SIZES = [10, 200, 1000]
 RATIO_SIZE = 200          # the size the issue states the db.up / reset targets at
 TEMPLATE_DB = "bench_tpl"
 APP = "bench"             # application_name of the benchmark's own connections (not counted as queries)
@@ -53,6 +54,9 @@ ROWS = [
     ("cli_reset", "supabase db reset --db-url"),
     ("status", "supatasks db.status (N applied)"),
     ("up_noop", "supatasks db.up (N applied: nothing to do — the fixed cost of a run)"),
+    ("floor", "invoke tasks.py whose one task imports psycopg, connects, runs select 1 (the floor of a command)"),
+    ("watch_save", "supatasks db.watch: save of the newest migration → its 'applied' line (end to end)"),
+    ("watch_apply", "supatasks db.watch: of which applying (its own timer: copy, newest file, seed, swap)"),
     ("push_plan", "supatasks db.push --env=staging --dry-run --json (N applied)"),
 ]
 STARTUP_ROWS = [
@@ -62,6 +66,22 @@ STARTUP_ROWS = [
     ("bare_help", "inv --help hello (a tasks.py that only imports invoke)"),
 ]
 CLI_KEYS = {"cli_up", "cli_reset"}
+INNER_LOOP_KEYS = ("floor", "up_noop", "reset_warm", "watch_save", "watch_apply")  # --inner-loop measures these
+WATCH_SAVES = 3           # saves per trial and size
+FLOOR_TASKS = """\
+import os
+
+from invoke import task
+
+
+@task
+def ping(c):
+    \"\"\"Connect and run select 1.\"\"\"
+    import psycopg
+
+    with psycopg.connect(os.environ["SUPABASE_DB_URL"], connect_timeout=10) as conn:
+        conn.execute("select 1").fetchone()
+"""
 
 
 @dataclass
@@ -155,6 +175,9 @@ def free_port() -> int:
 def clean_env(**extra: str) -> dict[str, str]:
     """The caller's environment without any SUPABASE_/SUPATASKS_ setting, plus `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SUPABASE_", "SUPATASKS_"))}
+    # A user's Python writes bytecode: without it every timed run would compile supatasks' sources again
+    # (and not the floor's one small tasks.py), which measured the compiler rather than the command.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update({"DO_NOT_TRACK": "1", "SUPABASE_TELEMETRY_DISABLED": "1"})
     env.update(extra)
     return env
@@ -186,6 +209,8 @@ class Bench:
         self.log = log
         self.results = Results(sizes, repeat)
         self.server = None
+        self.inner_loop = False   # --inner-loop: only the rows of INNER_LOOP_KEYS and the start-up
+        self.watch = True         # --no-watch: the code measured has no db.watch (a "before" run)
         self.supatasks = venv_program("supatasks")
         self.inv = venv_program("inv")
         from supatasks.server.pg_tools import find_tool
@@ -321,6 +346,9 @@ class Bench:
         self.clone(applied, reset_db)
         self.require_ok(self.supatasks_run(["db.reset"], project, reset_db), "supatasks db.reset", n)
         self.settle(project, reset_db)
+        if self.inner_loop:
+            self.bench_inner_loop(project, n, applied, reset_db)
+            return
         self.count_queries(project, n, applied)
 
         for trial in range(1, self.repeat + 1):
@@ -399,16 +427,112 @@ class Bench:
             if n and corpus.version(n) not in run.stdout:
                 raise BenchError(f"supatasks db.status (N={n}) does not list {corpus.version(n)}:\n{run.tail()}")
             self.results.add("status", n, run)
-            run = self.require_ok(self.supatasks_run(["db.up"], project, applied), "supatasks db.up", n)
-            if "up to date" not in run.stdout:
-                raise BenchError(f"supatasks db.up (N={n}) on the migrated database did something:\n{run.tail()}")
-            self.results.add("up_noop", n, run)
+            self.floor_and_up_noop(project, n, applied)
             run = self.require_ok(self.supatasks_run(["db.push", "--env=staging", "--dry-run", "--json"],
                                                      project, None), "supatasks db.push --dry-run", n)
             self.check_push_plan(run, n, pending=0)
             self.results.add("push_plan", n, run)
+            if self.watch:
+                self.watch_saves(project, n, reset_db)
 
         self.drop(applied, reset_db)
+
+    # -- the inner loop (issue #16): the fixed cost against its floor, warm resets, db.watch ----------------
+    def floor_project(self) -> Path:
+        folder = self.workdir / "floor-invoke"
+        if not (folder / "tasks.py").is_file():
+            folder.mkdir(exist_ok=True)
+            (folder / "tasks.py").write_text(FLOOR_TASKS)
+        return folder
+
+    def floor_and_up_noop(self, project: Path, n: int, applied: str) -> None:
+        """The floor (a bare invoke task: import psycopg, connect, select 1) and db.up with nothing to do,
+        one right after the other (the ratio of the two is the point, not the absolute times)."""
+        run = self.require_ok(run_timed([self.inv, "ping"], cwd=self.floor_project(),
+                                        env=clean_env(SUPABASE_DB_URL=self.url(applied))), "the floor task", n)
+        self.results.add("floor", n, run)
+        run = self.require_ok(self.supatasks_run(["db.up"], project, applied), "supatasks db.up", n)
+        if "up to date" not in run.stdout:
+            raise BenchError(f"supatasks db.up (N={n}) on the migrated database did something:\n{run.tail()}")
+        self.results.add("up_noop", n, run)
+
+    def bench_inner_loop(self, project: Path, n: int, applied: str, reset_db: str) -> None:
+        for trial in range(1, self.repeat + 1):
+            self.log(f"N={n}: inner-loop trial {trial}/{self.repeat}")
+            self.floor_and_up_noop(project, n, applied)
+            self.settle(project, reset_db)
+            run = self.require_ok(self.supatasks_run(["db.reset"], project, reset_db), "supatasks db.reset", n)
+            self.expect_cache(run, hit=True, n=n)
+            self.verify(reset_db, n, history=True, seeded=True, what="supatasks db.reset (warm)", run=run)
+            self.results.add("reset_warm", n, run)
+            self.settle(project, reset_db)
+            if self.watch:
+                self.watch_saves(project, n, reset_db)
+        self.drop(applied, reset_db)
+
+    def watch_saves(self, project: Path, n: int, database: str, saves: int = WATCH_SAVES) -> None:
+        """`supatasks db.watch --json` on `database`: the newest migration saved the way editors save (a new
+        file renamed over it) `saves` times; each time from just before the rename until its JSON line
+        arrives. Between saves the background child finishes its spare (a developer saves every few seconds,
+        not every few milliseconds). Afterwards the database must hold the whole corpus and the seed."""
+        import queue
+        import signal
+
+        newest = project / "supabase" / "migrations" / corpus.filename(n)
+        original = newest.read_text()
+        child = subprocess.Popen([self.supatasks, "db.watch", "--json"], cwd=project,
+                                 env=clean_env(SUPABASE_DB_URL=self.url(database)), stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        lines: queue.Queue = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(line) for line in child.stdout], daemon=True).start()
+
+        def result(what: str) -> dict:
+            try:
+                line = lines.get(timeout=600)
+            except queue.Empty:
+                child.kill()
+                raise BenchError(f"supatasks db.watch (N={n}): no result for {what}") from None
+            data = json.loads(line)
+            if not data.get("ok"):
+                raise BenchError(f"supatasks db.watch (N={n}) failed on {what}: {data}")
+            return data
+
+        try:
+            result("the first run")
+            for number in range(saves):
+                self.wait_for_children(project)
+                temporary = newest.with_name(f".{newest.name}.swp")
+                temporary.write_text(original + f"\n-- edited: save {number}\n")
+                began = time.perf_counter()
+                os.replace(temporary, newest)
+                data = result(f"save {number}")
+                elapsed = time.perf_counter() - began
+                if data["applied"] != [newest.name] or data["full_reset"]:
+                    raise BenchError(f"supatasks db.watch (N={n}) applied {data} instead of {newest.name}")
+                self.results.times.setdefault(("watch_save", n), []).append(elapsed)
+                self.results.times.setdefault(("watch_apply", n), []).append(data["seconds"])
+        finally:
+            if child.poll() is None:
+                child.send_signal(signal.SIGINT)
+                try:
+                    child.wait(timeout=120)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+            newest.write_text(original)
+        if child.returncode != 0:
+            raise BenchError(f"supatasks db.watch (N={n}) ended with {child.returncode}: {child.stderr.read()[-2000:]}")
+        self.verify(database, n, history=True, seeded=True, what="supatasks db.watch")
+        self.wait_for_children(project)
+
+    def wait_for_children(self, project: Path, timeout: float = 300) -> None:
+        """Until no background child (spares, dropping replaced databases) works on the bench server."""
+        from supatasks.reset import spares
+
+        deadline = time.monotonic() + timeout
+        while spares.children_running("127.0.0.1", self.server.port):
+            if time.monotonic() > deadline:
+                raise BenchError("the background child after db.watch did not finish")
+            time.sleep(0.02)
 
     def settle(self, project: Path, database: str, timeout: float = 300) -> None:
         """Wait for the background work local resets leave (spares, dropping replaced databases)."""

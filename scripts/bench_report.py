@@ -78,11 +78,13 @@ def ratios(res: Results) -> list[Ratio]:
                      if key == "push_plan" else "")
             out.append(Ratio(f"{key}_queries", f"{label} queries, N={', '.join(map(str, res.sizes))}",
                              None, "constant in N", constant, shown + extra))
-    for inv_key, bare_key, label in (("inv_list", "bare_list", "inv --list vs a bare invoke tasks.py"),
-                                     ("inv_help_push", "bare_help", "inv --help db.push vs a bare invoke tasks.py")):
+    out += inner_loop_ratios(res, add)
+    for inv_key, bare_key, label, limit in (
+            ("inv_list", "bare_list", "inv --list vs a bare invoke tasks.py", 1.05),
+            ("inv_help_push", "bare_help", "inv --help db.push vs a bare invoke tasks.py", 1.5)):
         a, b = res.startup.get(inv_key), res.startup.get(bare_key)
         add(f"{inv_key}_startup", label, statistics.median(a) if a else None, statistics.median(b) if b else None,
-            1.5)
+            limit)
     rss_lo, rss_hi = res.rss.get(("up", lo)), res.rss.get(("up", hi))
     if hi == lo:
         rss_lo = rss_hi = None
@@ -91,6 +93,70 @@ def ratios(res: Results) -> list[Ratio]:
         detail=(f"{statistics.median(rss_hi) / 1024:.1f} MiB vs {statistics.median(rss_lo) / 1024:.1f} MiB"
                 if rss_lo and rss_hi else ""))
     return out
+
+
+def inner_loop_ratios(res: Results, add) -> list[Ratio]:
+    """Issue #16's targets: the fixed cost and the warm reset against the floor row (a bare invoke task that
+    imports psycopg, connects, runs select 1) at N=200 and at the largest size, db.watch's save latency."""
+    n, hi = ratio_size(res.sizes), max(res.sizes)
+    m = res.median
+    for size in sorted({n, hi}):
+        add(f"up_noop_vs_floor_{size}", f"db.up with nothing to do vs the floor (N={size})", m("up_noop", size),
+            m("floor", size), 1.1)
+        add(f"warm_vs_floor_{size}", f"warm db.reset vs the floor (N={size})", m("reset_warm", size),
+            m("floor", size), 1.25)
+    for size in res.sizes:
+        values = res.times.get(("watch_save", size))
+        add(f"watch_save_{size}", f"db.watch save → applied line, median seconds (N={size})",
+            statistics.median(values) if values else None, 1.0, 0.1,
+            detail=(f"spread {min(values):.3f}–{max(values):.3f} s over {len(values)} saves" if values else ""))
+    return []
+
+
+def inner_loop_markdown(res: Results, label: str = "") -> str:
+    """The section of an --inner-loop run: its rows (seconds), the ratios to the floor, the start-up."""
+    sizes = res.sizes
+    title = "The inner loop (issue #16)" + (f" — {label}" if label else "")
+    lines = [f"### {title}", "",
+             f"`python scripts/bench.py{''.join(' ' + a for a in res.argv)}` — {res.environment.get('date', '')}, "
+             f"load {res.environment.get('load average at start', '?')} at start, "
+             f"{res.environment.get('load average at end', '?')} at the end; {res.repeat} trial(s) per size, "
+             "each command once per trial, interleaved. Seconds: median (min–max).", "",
+             "| command | " + " | ".join(f"N={n}" for n in sizes) + " |", "|---|" + "---:|" * len(sizes)]
+    from bench_harness import INNER_LOOP_KEYS
+    for key, row_label in ROWS:
+        if key in INNER_LOOP_KEYS:
+            lines.append(f"| {row_label} | " + " | ".join(fmt_seconds(res.times.get((key, n))) for n in sizes) + " |")
+    lines += ["", "Client CPU (user + system, median seconds):", "",
+              "| command | " + " | ".join(f"N={n}" for n in sizes) + " |", "|---|" + "---:|" * len(sizes)]
+    for key, row_label in ROWS:
+        if key in INNER_LOOP_KEYS and any(res.cpu.get((key, n)) for n in sizes):
+            lines.append(f"| {row_label} | " + " | ".join(
+                f"{statistics.median(res.cpu[(key, n)]):.3f}" if res.cpu.get((key, n)) else "n/a"
+                for n in sizes) + " |")
+    lines += ["", "| start-up | median (min–max) |", "|---|---:|"]
+    lines += [f"| {row_label} | {fmt_seconds(res.startup.get(key))} |" for key, row_label in STARTUP_ROWS]
+    found: list[Ratio] = []
+
+    def add(key, row_label, num, den, limit, detail=""):
+        value = num / den if num is not None and den else None
+        found.append(Ratio(key, row_label, value, f"≤ {limit:g}", None if value is None else value <= limit, detail))
+
+    inner_loop_ratios(res, add)
+    cpu = lambda key, size: statistics.median(res.cpu[(key, size)]) if res.cpu.get((key, size)) else None  # noqa: E731
+    for size in res.sizes:  # the same ratios in client CPU: far less sensitive to other load on the machine
+        add(f"up_noop_cpu_{size}", f"db.up with nothing to do vs the floor, client CPU (N={size})",
+            cpu("up_noop", size), cpu("floor", size), 1.1)
+        add(f"warm_cpu_{size}", f"warm db.reset vs the floor, client CPU (N={size})", cpu("reset_warm", size),
+            cpu("floor", size), 1.25)
+    a, b = res.startup.get("inv_list"), res.startup.get("bare_list")
+    add("inv_list_startup", "inv --list vs a bare invoke tasks.py", statistics.median(a) if a else None,
+        statistics.median(b) if b else None, 1.05)
+    lines += ["", "| ratio | measured | target | verdict | notes |", "|---|---:|---|---|---|"]
+    for r in found:
+        value = "—" if r.value is None else f"{r.value:.2f}"
+        lines.append(f"| {r.label} | {value} | {r.target} | {verdict(r)} | {r.detail} |")
+    return "\n".join(lines) + "\n"
 
 
 NOTES_MARKER = ("<!-- Written by hand below this line: scripts/bench.py rewrites everything above it and keeps "

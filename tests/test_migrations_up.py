@@ -152,7 +152,9 @@ def test_remote_only_and_out_of_order_are_refused(tmp_path, db_url):
     (tmp_path / "supabase/migrations/20260101000009_new.sql").write_text("SELECT 1;\n")
     missing = run_supatasks(["db.up"], tmp_path, env_for(db_url))
     assert missing.returncode == 2
-    assert "remote migration versions not found" in missing.stderr and "20260101000001" in missing.stderr
+    # on the local profile the advice is db.sync (a branch switch), not the remote profiles' db.repair
+    assert "not in the local migrations folder" in missing.stderr and "20260101000001" in missing.stderr
+    assert "inv db.sync" in missing.stderr and "db.repair" not in missing.stderr
     assert "20260101000009" not in [v for v, _, _ in history(db_url)]
 
 

@@ -137,7 +137,8 @@ def test_two_projects_reset_side_by_side_without_setting_a_port(tmp_path):
 def test_the_stand_ins_line_names_each_with_what_it_does(db_url):
     import psycopg
 
-    from supatasks.server.bootstrap import apply_bootstrap, describe_stand_ins, stand_ins_in_use
+    from supatasks.server.bootstrap import apply_bootstrap
+    from supatasks.server.stand_ins import describe_stand_ins, stand_ins_in_use
 
     with psycopg.connect(db_url, autocommit=True) as conn:
         assert describe_stand_ins(conn) is None  # a bare database: none

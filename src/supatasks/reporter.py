@@ -9,6 +9,12 @@ from __future__ import annotations
 class Reporter:
     """Does nothing: subclasses print or record what they care about."""
 
+    def planned(self, total: int) -> None:
+        """`total` items are about to run (once per run, before the first `started`)."""
+
+    def ended(self) -> None:
+        """The run that `planned` announced is over: every item finished, or one failed, or Ctrl-C."""
+
     def note(self, message: str) -> None:
         pass
 

@@ -6,6 +6,7 @@ Imports sqltext/ and server/ (and, for the lint gate before a push, checks/lint.
 - runner.py (files and history rows applied together, in pipelined groups), executor.py (statements run,
   failures named), watchdog.py (a stalled pipeline), sqlerrors.py
 - up.py (db.up, db.status), push.py (db.push), repair.py, seeds.py, exec.py (db.exec, reload-schema)
+- downs.py (the down SQL recorded at apply time on the local profile), sync.py (db.sync)
 """
 
 from ..lazy import exports
@@ -18,4 +19,5 @@ __getattr__, __dir__, __all__ = exports(__name__, {
     "push": ["plan_push", "run_push", "apply_push"],
     "seeds": ["seed_files", "run_seeds"],
     "lock": ["migration_lock"],
+    "sync": ["plan_sync", "sync_local"],
 })

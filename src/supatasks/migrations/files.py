@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,10 +92,13 @@ def scan_migrations(project: Project) -> Scan:
     if not folder.is_dir():
         return scan
     seen: dict[str, MigrationFile] = {}
-    for path in sorted(folder.iterdir(), key=lambda p: p.name):
-        if path.is_dir():
+    with os.scandir(folder) as listing:  # the entries' types come with the listing: no stat per file
+        entries = sorted(listing, key=lambda entry: entry.name)
+    for entry in entries:
+        if entry.is_dir():
             continue
-        match = MIGRATION_NAME.fullmatch(path.name)  # as the CLI (Go): no trailing newline before `$`
+        path = folder / entry.name
+        match = MIGRATION_NAME.fullmatch(entry.name)  # as the CLI (Go): no trailing newline before `$`
         if not match:
             if path.suffix == ".sql":
                 scan.problems.append(Problem(path, "invalid-name",

@@ -37,12 +37,15 @@ def ensure_history(conn) -> None:
         conn.execute(ENSURE_HISTORY_SQL)
 
 
-def read_history(conn) -> list[HistoryRow]:
-    """Applied migrations in version order; empty where the table does not exist yet (one query)."""
+def read_history(conn, statements: bool = True) -> list[HistoryRow]:
+    """Applied migrations in version order; empty where the table does not exist yet.
+    `statements=False`: without the recorded statements (None) — what a plan without a drift check needs,
+    and a fraction of the data (the column holds every file's whole text)."""
     if not _history_exists(conn):
         return []
+    column = "statements" if statements else "NULL::text[]"
     rows = conn.execute(
-        "SELECT version, name, statements FROM supabase_migrations.schema_migrations ORDER BY version").fetchall()
+        f"SELECT version, name, {column} FROM supabase_migrations.schema_migrations ORDER BY version").fetchall()
     return [HistoryRow(v, n, list(s) if s is not None else None) for v, n, s in rows]
 
 

@@ -33,8 +33,14 @@ class Plan:
     drifted: list[MigrationFile] = field(default_factory=list)
     include_all: bool = False
 
-    def refusal(self, check_drift: bool = True) -> str | None:
-        """Why this plan must not run (the Supabase CLI's rules plus drift), or None."""
+    def refusal(self, check_drift: bool = True, local: bool = False) -> str | None:
+        """Why this plan must not run (the Supabase CLI's rules plus drift), or None. `local`: the target is
+        the local profile, where a branch switch is the usual cause and `db.sync` the fix."""
+        if self.remote_only and local:
+            return ("migration versions applied to the local database are not in the local migrations folder "
+                    "(a branch switch?): " + ", ".join(self.remote_only)
+                    + ". Run `inv db.sync` to roll them back with their recorded down SQL and apply the "
+                      "checked-out migrations, keeping local data (or `inv db.reset` to rebuild from the files)")
         if self.remote_only:
             return ("remote migration versions not found in the local migrations folder: "
                     + ", ".join(self.remote_only)
@@ -50,8 +56,8 @@ class Plan:
                     + ". Restore the files, or write a new migration for the change")
         return None
 
-    def require_runnable(self, check_drift: bool = True) -> None:
-        reason = self.refusal(check_drift)
+    def require_runnable(self, check_drift: bool = True, local: bool = False) -> None:
+        reason = self.refusal(check_drift, local)
         if reason:
             raise Refused(reason + "; nothing was changed")
 

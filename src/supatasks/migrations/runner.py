@@ -145,21 +145,25 @@ def apply_migrations(conn, prepared: list[PreparedMigration], settings: SessionS
         history.ensure_history(conn)
         if audit_ctx is not None:
             audit.ensure_audit(conn)
-        applied = {row.version for row in history.read_history(conn)}
+        applied = {row.version for row in history.read_history(conn, statements=False)}
         todo = [p for p in prepared if p.migration.version not in applied]
-        while len(done) < len(todo):
-            group = _next_group(conn, todo, len(done))
-            if group[0].transactional and conn.info.transaction_status == IDLE:
-                done += _apply_group(conn, group, settings, audit_ctx, reporter, watchdog, after_file)
-                continue
-            item = group[0]
-            reporter.started(item)
-            began = time.perf_counter()
-            _apply_with_retries(conn, item, settings, audit_ctx, reporter, watchdog=watchdog)
-            for sql in after_file:
-                conn.execute(sql)
-            reporter.finished(item, time.perf_counter() - began)
-            done.append(item)
+        reporter.planned(len(todo))
+        try:
+            while len(done) < len(todo):
+                group = _next_group(conn, todo, len(done))
+                if group[0].transactional and conn.info.transaction_status == IDLE:
+                    done += _apply_group(conn, group, settings, audit_ctx, reporter, watchdog, after_file)
+                    continue
+                item = group[0]
+                reporter.started(item)
+                began = time.perf_counter()
+                _apply_with_retries(conn, item, settings, audit_ctx, reporter, watchdog=watchdog)
+                for sql in after_file:
+                    conn.execute(sql)
+                reporter.finished(item, time.perf_counter() - began)
+                done.append(item)
+        finally:
+            reporter.ended()
     return done
 
 

@@ -7,9 +7,7 @@ import time
 from dataclasses import dataclass
 
 from .. import audit
-from ..migrations.executor import SessionSettings
 from ..migrations.files import require_no_duplicates, scan_migrations
-from ..migrations.runner import apply_migrations, prepare
 from ..migrations.seeds import run_seeds, seed_files
 from ..reporter import Reporter
 from ..server import database_admin as admin
@@ -31,6 +29,7 @@ class ResetResult:
     mode: str = "local"              # local | recreate | schemas
     backup: str | None = None        # the backup taken first (remote resets)
     spare: bool = False              # put in place from a copy made in the background beforehand
+    stand_ins: str | None = None     # local: the development stand-ins line ("" for none), read in the same session
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -96,22 +95,27 @@ def reset_database(target: Target, reporter: Reporter | None = None, use_cache: 
                     spare = spares.put_in_place(maint, cache, target.db.database)
                 else:
                     spare = _rebuild(target, maint, scan, seeds, reporter, cache if use_cache else None, local)
-            _record(target, started_at, {"cache_hit": hit, "spare": spare, "migrations": len(scan.migrations),
-                                         "seeds": len(seeds)})
+            stand_ins = _record(target, started_at, {"cache_hit": hit, "spare": spare,
+                                                     "migrations": len(scan.migrations), "seeds": len(seeds)})
         finally:
             if local:  # also after a failure: what was renamed away is dropped all the same
                 # The child works from `postgres` even when that is the target (a later reset then ends its
                 # session, harmlessly): a session on template1 would make CREATE DATABASE wait for it.
                 spares.launch(target.db.with_database("postgres"), [cache, base_template_name(target.project)])
     return ResetResult(target.db.database, hit, len(scan.migrations), len(seeds), time.perf_counter() - began,
-                       spare=spare)
+                       spare=spare, stand_ins=stand_ins)
 
 
-def _record(target: Target, started_at, details: dict) -> None:
+def _record(target: Target, started_at, details: dict) -> str | None:
+    """The audit row of the reset; returns (local profile) the stand-ins line, read on the same session."""
     with target.connect() as conn:
         audit.ensure_audit(conn)
         audit.record(conn, audit.AuditContext(target.name, target.project.root), "reset", started_at=started_at,
                      details=details)
+        if target.profile.is_local:
+            from ..server.stand_ins import describe_stand_ins
+            return describe_stand_ins(conn) or ""
+    return None
 
 
 def _cache_name(target: Target, maint, migrations, seeds) -> str:
@@ -121,6 +125,9 @@ def _cache_name(target: Target, maint, migrations, seeds) -> str:
 def _rebuild(target: Target, maint, scan, seeds, reporter: Reporter, cache: str | None, local: bool) -> bool:
     """A fresh copy of the bootstrap template, every migration, the seeds; then (with `cache`) the result
     copied into the cache. Returns whether the fresh copy was a ready spare."""
+    from ..migrations.executor import SessionSettings
+    from ..migrations.runner import apply_migrations, prepare
+
     project, name = target.project, target.db.database
     prepared = [prepare(m, project.relative(m.path), local=target.profile.is_local) for m in scan.migrations]
     base = ensure_base_template(target, maint, reporter.note)
@@ -131,6 +138,9 @@ def _rebuild(target: Target, maint, scan, seeds, reporter: Reporter, cache: str 
         spare = False
     with target.connect() as conn:
         apply_migrations(conn, prepared, SessionSettings(), reporter)
+        if local:  # the down SQL db.sync needs after a branch switch (local only)
+            from ..migrations import downs
+            downs.record(conn, project, [p.migration for p in prepared])
         run_seeds(conn, seeds, on_seed=lambda label, s: reporter.note(f"seeded {label} ({s:.2f}s)"))
     if cache is not None:
         for old in admin.databases_with_comment(maint, _cache_comment(name)):
@@ -156,6 +166,9 @@ def ensure_reset_cache(target: Target, maint, reporter: Reporter | None = None) 
 
     For tools that need the migrated and seeded database without touching it: db.test clones it."""
     from contextlib import suppress
+
+    from ..migrations.executor import SessionSettings
+    from ..migrations.runner import apply_migrations, prepare
 
     reporter = reporter or Reporter()
     scan = scan_migrations(target.project)
@@ -277,6 +290,7 @@ def reset_schemas(target: Target, reporter: Reporter | None = None) -> ResetResu
     the database exactly as it was."""
     from ..migrations import history
     from ..migrations.lock import migration_lock
+    from ..migrations.runner import apply_migrations, prepare
     from ..migrations.up import session_settings
 
     reporter = reporter or Reporter()
@@ -398,11 +412,10 @@ def reset_profile(target: Target, consent, *, engine: str = "supatasks", use_cac
                   reporter: Reporter | None = None, say=lambda message: None) -> ResetResult | str:
     """db.reset: the consent a remote reset needs, then the reset — supatasks' (a ResetResult) or the Supabase
     CLI's (its output, a str; remote: after a backup)."""
-    from ..migrations.files import scan_migrations
-    from ..recovery.backup import require_backup
-
     remote = is_remote(target)
-    if remote:
+    if remote:  # a local reset loads none of this
+        from ..recovery.backup import require_backup
+
         require_backup(target, take_backup, "a reset")
         count = len(scan_migrations(target.project).migrations)
         require_resettable(

@@ -2,7 +2,8 @@
 database administration (create, copy, rename), pg_dump/psql/pg_restore, the real Supabase CLI.
 Imports only the top level (errors, programs, connection, project).
 
-- local_server.py, bootstrap.py (sql/bootstrap.sql, sql/extensions/), database_admin.py, pg_tools.py,
+- local_server.py, bootstrap.py (sql/bootstrap.sql, sql/extensions/), stand_ins.py (the stand-ins line),
+  database_admin.py, pg_tools.py,
   supabase_cli.py
 """
 

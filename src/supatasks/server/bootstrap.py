@@ -22,7 +22,6 @@ import re
 import shlex
 from pathlib import Path
 
-from .. import programs
 from ..errors import SupatasksError
 
 SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
@@ -109,31 +108,6 @@ def ensure_bootstrapped(conn, extras: tuple[str, ...] = ()) -> bool:
     return True
 
 
-def stand_ins_in_use(conn) -> list[tuple[str, str]]:
-    """(extension, what it does) for each supatasks development stand-in installed in the database, read
-    from the comment of its control file (which a dump's `COMMENT ON EXTENSION` does not change)."""
-    rows = conn.execute(
-        "SELECT e.extname, a.comment FROM pg_extension e JOIN pg_available_extensions a ON a.name = e.extname "
-        "WHERE a.comment LIKE 'supatasks development %' ORDER BY 1").fetchall()
-    found = []
-    for name, comment in rows:
-        what = re.sub(r"^supatasks development (?:stand-in|shim) of \S+?:?\s+", "", comment)
-        what = re.sub(r";\s*not for production$", "", what).strip()
-        if what.startswith("(") and what.endswith(")") and what.count("(") == 1:
-            what = what[1:-1]
-        found.append((name, what))
-    return found
-
-
-def describe_stand_ins(conn) -> str | None:
-    """One line naming the stand-ins a database uses, or None when it uses none."""
-    found = stand_ins_in_use(conn)
-    if not found:
-        return None
-    return ("development stand-ins in use (nothing leaves this machine; see src/supatasks/sql/extensions/"
-            "README.md): " + "; ".join(f"{name}: {what}" for name, what in found))
-
-
 # -- the local server's settings -------------------------------------------
 
 def server_settings(bin_dir: Path) -> list[str]:
@@ -179,6 +153,8 @@ def _server_info(bin_dir: str) -> tuple[int, Path] | None:
     """(major version, share directory) of the PostgreSQL installation at `bin_dir`."""
     pg_config = Path(bin_dir) / "pg_config"
     if pg_config.exists():
+        from .. import programs
+
         result = programs.run(str(pg_config), ["--sharedir", "--version"], check=False, timeout=30)
         lines = result.stdout.strip().splitlines()
         if result.exit_code == 0 and len(lines) >= 2:
@@ -189,6 +165,8 @@ def _server_info(bin_dir: str) -> tuple[int, Path] | None:
     postgres = Path(bin_dir) / "postgres"
     if not postgres.exists():
         return None
+    from .. import programs
+
     result = programs.run(str(postgres), ["--version"], check=False, timeout=30)
     major = _major(result.stdout)
     if major is None:
@@ -208,6 +186,8 @@ def server_paths(bin_dir: Path) -> tuple[Path, Path, Path] | None:
     pg_config = Path(bin_dir) / "pg_config"
     if not pg_config.exists():
         return None
+    from .. import programs
+
     result = programs.run(str(pg_config), ["--sharedir", "--pkglibdir", "--bindir"], check=False, timeout=30)
     lines = [line.strip() for line in result.stdout.strip().splitlines()]
     if result.exit_code != 0 or len(lines) != 3:

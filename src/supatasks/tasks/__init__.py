@@ -14,9 +14,9 @@ install_invoke_error_hook()
 db = Collection(
     "db",
     # migrations (tasks/migrations.py, tasks/push.py)
-    migrations.new, migrations.up, migrations.status, push.push, push.history, push.repair,
+    migrations.new, migrations.up, migrations.status, migrations.sync, push.push, push.history, push.repair,
     # rebuilding the database (tasks/reset.py, tasks/local.py)
-    reset.reset, reset.seed, local.start, local.stop,
+    reset.reset, reset.watch, reset.seed, local.start, local.stop,
     # SQL straight to a profile (tasks/sql.py)
     sql.psql, sql.exec, sql.reload_schema,
     # rolling back and recovering (tasks/recovery.py)

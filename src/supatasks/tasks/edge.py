@@ -15,6 +15,11 @@ def db_task(*args, **kwargs):
     def decorate(body):
         @functools.wraps(body)
         def guarded(c, *a, **kw):
+            # Invoke turns bytecode caching off while it loads tasks.py (so no tasks.pyc lands in the project)
+            # and leaves it off: every library module a task imports would then be compiled from source on
+            # every run of an editable install. The interpreter's own setting (-B, PYTHONDONTWRITEBYTECODE)
+            # is kept.
+            sys.dont_write_bytecode = bool(sys.flags.dont_write_bytecode)
             from ..errors import SupatasksError
             from ..redact import redact
 

@@ -45,11 +45,12 @@ def up(c, env=None, dry_run=False, include_all=False, engine="supatasks", json=F
     """Apply pending migrations, each in one transaction with its history row."""
     from ..migrations.up import migrate_up, parse_retries
     from ..project import find_project
-    from ..server import supabase_cli
     from ..target import open_target
     from .console import LineReporter, out, print_json, stand_ins
 
-    supabase_cli.require_engine(engine)
+    if engine != "supatasks":  # the CLI's wrapper is loaded only when asked for
+        from ..server import supabase_cli
+        supabase_cli.require_engine(engine)
     retries = parse_retries(retries)
     target = open_target(find_project(), env)
     if not target.profile.is_local:  # a shared database: the push workflow (plan, confirm, apply)
@@ -60,13 +61,14 @@ def up(c, env=None, dry_run=False, include_all=False, engine="supatasks", json=F
                    confirm=confirm, skip_lint=skip_lint, skip_advise=skip_advise)
         return
     if engine == "cli":
+        from ..server import supabase_cli
         result = supabase_cli.migration_up(target.project, target.db, include_all=include_all)
         out((result.stdout + result.stderr).strip())
         return
     result = migrate_up(target, include_all=include_all, dry_run=dry_run, reporter=LineReporter(quiet=json),
                         retries=retries)
     names = [p.migration.filename for p in (result.prepared if dry_run else result.applied)]
-    stand_ins(target)
+    stand_ins(target, result.stand_ins)
     if json:
         print_json({"env": target.name, "dry_run": dry_run, "pending" if dry_run else "applied": names})
     elif not result.prepared:
@@ -97,3 +99,31 @@ def status(c, env=None, json=False):
     stand_ins(target)
     for problem in result.problems:
         err(f"problem: {problem.message}")
+
+
+@db_task(help={"env": ENV_HELP, "dry_run": DRY_RUN_HELP, "json": JSON_HELP})
+def sync(c, env=None, dry_run=False, json=False):
+    """Local profile: match the database to the checked-out migrations, keeping data (after a branch switch)."""
+    from ..migrations.sync import sync_local
+    from ..project import find_project
+    from ..target import open_target
+    from .console import SyncLines, err, out, print_json
+
+    target = open_target(find_project(), env)
+    result = sync_local(target, SyncLines(err if json else out), dry_run=dry_run)
+    plan = result.plan
+    if json:
+        print_json({"env": target.name, "dry_run": dry_run,
+                    "rollback": [s.version for s in plan.rollback], "apply": [m.version for m in plan.apply],
+                    **({} if dry_run else result.as_dict())})
+    elif not plan.rollback and not plan.apply:
+        out(f"{target.describe()}: in sync with the checked-out migrations, nothing to do")
+    elif dry_run:
+        for step in plan.rollback:
+            out(f"  would roll back {step.title} ({step.reason}) with {step.label}")
+        for m in plan.apply:
+            out(f"  would apply {m.filename}")
+        out(f"{target.describe()}: dry run, nothing changed")
+    else:
+        out(f"{target.describe()}: rolled back {len(result.rolled_back)}, applied {len(result.applied)} "
+            f"migration(s) in {result.seconds:.2f}s; data in other tables kept")
