@@ -174,7 +174,7 @@ def test_remote_profiles_apply_a_file_with_commits_as_one_transaction(tmp_path, 
     url = create_database(pg_server)
     make_project(tmp_path, {"20260101000001_people.sql": PEOPLE, "20260101000002_admins.sql": ENUM_VALUE})
     (tmp_path / ".env.staging").write_text(f"SUPABASE_DB_URL={url}\n")
-    result = run_supatasks(["db.push", "--env=staging", "--yes", "--skip-lint"], tmp_path)
+    result = run_supatasks(["db.push", "--env=staging", "--yes", "--skip-lint", "--skip-advise"], tmp_path)
     assert result.returncode == 1
     assert "20260101000002_admins.sql:5: ERROR 55P04" in result.stderr
     assert applied_versions(url) == ["20260101000001"]

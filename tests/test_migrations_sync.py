@@ -102,7 +102,7 @@ def test_reset_records_the_down_sql_too_and_remote_profiles_get_neither_record_n
 
     staging = create_database(pg_server)
     (tmp_path / ".env.staging").write_text(f"SUPABASE_DB_URL={staging}\n")
-    ok(["db.push", "--env=staging", "--yes", "--skip-lint"], tmp_path)
+    ok(["db.push", "--env=staging", "--yes", "--skip-lint", "--skip-advise"], tmp_path)
     assert applied_versions(staging) == [V1, V2]
     assert query(staging, "SELECT to_regclass('supabase_migrations.supatasks_downs')") == [(None,)]
     refused = run_supatasks(["db.sync", "--env=staging"], tmp_path)
