@@ -132,11 +132,12 @@ def require_seed_consent(push: PushPlan, confirm) -> None:
 
 def run_push(push: PushPlan, consent, *, dry_run: bool = False, engine: str = "supatasks",
              skip_lint: bool = False, skip_advise: bool = False, reporter: Reporter | None = None,
-             say=lambda message: None, rehearse: bool = False, verify: bool = False) -> PushOutcome:
+             say=lambda message: None, rehearse: bool = False, verify: bool | None = None) -> PushOutcome:
     """db.push after its plan: the lint gate, the advisor gate, the rehearsal (asked), the seed rule, the
     confirmation, then apply — by supatasks or by `supabase db push` (whose applied versions are then recorded
     in the audit log) — and the schema verification (asked). checks/ is imported lazily: the files to push are
-    linted first, then proved on a scratch database; the rehearsal and verify."""
+    linted first, then proved on a scratch database; the rehearsal and verify. `verify` None: on a protected
+    profile (production) the schema is verified after the push, elsewhere when asked."""
     from ..checks.advise import push_advise_gate
     from ..checks.lint import push_lint_gate
     from ..confirmation import confirm_write
@@ -173,7 +174,9 @@ def run_push(push: PushPlan, consent, *, dry_run: bool = False, engine: str = "s
     else:
         outcome = PushOutcome(push, "applied", apply_push(push, reporter, batch, details=gate),
                               rehearsal=rehearsal)
-    if verify:
+    if verify is None:
+        verify = target.profile.protected
+    if verify and outcome.done in ("applied", "cli"):
         from ..checks.verify import require_verified, verify_after
 
         with target.connect() as conn:

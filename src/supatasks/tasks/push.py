@@ -29,10 +29,12 @@ from .help import (
     "skip_lint": SKIP_LINT_HELP,
     "skip_advise": SKIP_ADVISE_HELP,
     "rehearse": REHEARSE_HELP,
-    "verify": VERIFY_HELP,
+    "verify": VERIFY_HELP + " On a protected profile (production) this is the default.",
+    "no_verify": "Skip the schema verification after a push to a protected profile.",
 })
 def push(c, env=None, dry_run=False, json=False, include_all=False, include_seed=False, engine="supatasks",
-         yes=False, confirm=None, skip_lint=False, skip_advise=False, rehearse=False, verify=False):
+         yes=False, confirm=None, skip_lint=False, skip_advise=False, rehearse=False, verify=False,
+         no_verify=False):
     """Plan, confirm and apply pending migrations to a profile (e.g. --env=staging)."""
     from ..project import find_project
     from ..server.supabase_cli import require_engine
@@ -42,11 +44,11 @@ def push(c, env=None, dry_run=False, json=False, include_all=False, include_seed
     target = open_target(find_project(), env)
     print_push(target, dry_run=dry_run, json=json, include_all=include_all, include_seed=include_seed,
                engine=engine, yes=yes, confirm=confirm, skip_lint=skip_lint, skip_advise=skip_advise,
-               rehearse=rehearse, verify=verify)
+               rehearse=rehearse, verify=True if verify else False if no_verify else None)
 
 
 def print_push(target, *, dry_run=False, json=False, include_all=False, include_seed=False, engine="supatasks",
-               yes=False, confirm=None, skip_lint=False, skip_advise=False, rehearse=False, verify=False):
+               yes=False, confirm=None, skip_lint=False, skip_advise=False, rehearse=False, verify=None):
     """db.push and db.up on a non-local profile: the plan (as JSON first with --json), then run_push."""
     from ..confirmation import Consent
     from ..migrations.push import plan_push, run_push
