@@ -10,8 +10,8 @@ import re
 import pexpect
 import pytest
 
-from support import (REF, SECRET, SUPATASKS, applied_versions, audit_rows, connect, fingerprint, ok,
-                     profiles_project, rows, run_supatasks)
+from support import (REF, SUPATASKS, applied_versions, audit_rows, connect, fingerprint, ok,
+                     pushed_twice, rows, run_supatasks)
 from support.cli import clean_env
 
 FIRST = {
@@ -34,18 +34,11 @@ PHRASE = "drop 1 table and 1 column holding 7 rows"
 
 def released(root, pg_server, pw_server, env_name):
     """Two pushes to `env_name`, then rows: 5 visits, 2 of 3 people with a nickname."""
-    urls = profiles_project(root, pg_server, pw_server, FIRST, DOWN)
-    (root / ".env.local").write_text(f"SUPABASE_DB_URL={pg_server.url('postgres')}\n")  # rehearsal, shadow
-    consent = f"--confirm={REF}" if env_name == "production" else "--yes"
-    ok(["db.push", f"--env={env_name}", consent], root)
-    for name, body in SECOND.items():
-        (root / "supabase/migrations" / name).write_text(body)
-    ok(["db.push", f"--env={env_name}", consent], root)
-    password = SECRET if env_name == "production" else None
-    with connect(urls[env_name], password) as conn:
+    url, password = pushed_twice(root, pg_server, pw_server, FIRST, SECOND, DOWN, env_name)
+    with connect(url, password) as conn:
         conn.execute("INSERT INTO public.people VALUES (1, 'ada', 'A'), (2, 'bob', NULL), (3, 'cy', 'C')")
         conn.execute("INSERT INTO public.visits SELECT g, now() FROM generate_series(1, 5) g")
-    return urls[env_name], password
+    return url, password
 
 
 def test_the_plan_and_json_list_the_table_and_the_column_with_their_counts(tmp_path, pg_server, pw_server):

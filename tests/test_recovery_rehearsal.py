@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 import re
 
-from support import (REF, SECRET, applied_versions, audit_rows, connect, exists, fingerprint, ok,
-                     profiles_project, rows, run_supatasks)
+from support import (REF, applied_versions, audit_rows, connect, exists, fingerprint, ok,
+                     pushed_twice, rows, run_supatasks)
 
 FIRST = {
     "20260401000001_items.sql": "CREATE TABLE IF NOT EXISTS public.items (id bigint PRIMARY KEY, price numeric);\n"
@@ -30,17 +30,10 @@ VERSIONS = sorted(name.split("_")[0] for name in {**FIRST, **SECOND})
 
 
 def released(root, pg_server, pw_server, env_name="production"):
-    urls = profiles_project(root, pg_server, pw_server, FIRST, DOWN)
-    (root / ".env.local").write_text(f"SUPABASE_DB_URL={pg_server.url('postgres')}\n")
-    consent = f"--confirm={REF}" if env_name == "production" else "--yes"
-    ok(["db.push", f"--env={env_name}", consent], root)
-    for name, body in SECOND.items():
-        (root / "supabase/migrations" / name).write_text(body)
-    ok(["db.push", f"--env={env_name}", consent], root)
-    password = SECRET if env_name == "production" else None
-    with connect(urls[env_name], password) as conn:
+    url, password = pushed_twice(root, pg_server, pw_server, FIRST, SECOND, DOWN, env_name)
+    with connect(url, password) as conn:
         conn.execute("INSERT INTO public.tags VALUES (1, 'red'), (2, 'blue')")
-    return urls[env_name], password
+    return url, password
 
 
 def scratch_databases(pg_server) -> list[str]:

@@ -30,6 +30,6 @@ from .database import (
     table_contents,
     wait_for_sessions_to_end,
 )
-from .project import MINIMAL_CONFIG, REF, REPO, copy_example_project, make_project, profiles_project
+from .project import MINIMAL_CONFIG, REF, REPO, copy_example_project, make_project, profiles_project, pushed_twice
 from .reliability import ProcessWatcher, TrialRun, blackhole, record, trials, wait_until
 from .threads import BackgroundThread

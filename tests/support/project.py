@@ -55,3 +55,20 @@ def profiles_project(root: Path, pg_server, pw_server, migrations: dict, rollbac
     (root / ".env.production").write_text(
         f"SUPABASE_DB_URL={urls['production']}\nSUPABASE_DB_PASSWORD={SECRET}\nSUPABASE_PROJECT_REF={REF}\n")
     return urls
+
+
+def pushed_twice(root: Path, pg_server, pw_server, first: dict, second: dict, rollbacks: dict,
+                 env_name: str = "production") -> tuple[str, str | None]:
+    """A profiles project whose `env_name` got two pushes — `first`, then `second` (the release an incident
+    rolls back) — with a local profile on the session's server (for rehearsals and shadows). Returns the
+    target's URL and password (None on staging)."""
+    from .cli import ok
+
+    urls = profiles_project(root, pg_server, pw_server, first, rollbacks)
+    (root / ".env.local").write_text(f"SUPABASE_DB_URL={pg_server.url('postgres')}\n")
+    consent = f"--confirm={REF}" if env_name == "production" else "--yes"
+    ok(["db.push", f"--env={env_name}", consent], root)
+    for name, body in second.items():
+        (root / "supabase/migrations" / name).write_text(body)
+    ok(["db.push", f"--env={env_name}", consent], root)
+    return urls[env_name], SECRET if env_name == "production" else None
