@@ -18,14 +18,12 @@ or a changed row count means the seed is not idempotent. Last, the project's pgT
 from __future__ import annotations
 
 import time
-import uuid
 from dataclasses import dataclass, field
 
 from ..errors import SupatasksError
 from ..migrations import history
 from ..migrations.files import decode_sql, down_file_for, read_file_bytes, require_no_duplicates, scan_migrations
 from ..project import Project
-from ..server import database_admin as admin
 from ..target import scratch_target
 from .snapshot import EXCLUDED_SCHEMAS, diff, fingerprint, snapshot
 
@@ -171,7 +169,7 @@ def run_check(project: Project, *, keep: bool = False, on_migration=lambda m: No
     """Check every migration and seed on a scratch database of the local server, then (unless not `tests`)
     run the project's pgTAP files on it; it is dropped afterwards unless `keep`."""
     from ..migrations.seeds import seed_files
-    from ..reset.reset import ensure_base_template, maintenance_database
+    from .scratch import scratch_database
 
     began = time.perf_counter()
     target = scratch_target(project, "db.check", "SUPABASE_DB_URL in the environment or .env.local?")
@@ -179,27 +177,20 @@ def run_check(project: Project, *, keep: bool = False, on_migration=lambda m: No
     scan = scan_migrations(project)
     require_no_duplicates(scan)
     seeds = seed_files(project)
-    name = SCRATCH_PREFIX + uuid.uuid4().hex[:12]
-    report = CheckReport(target.describe(), name, kept=keep)
-    with target.connect(database=maintenance_database(target.db.database)) as maint:
-        base = ensure_base_template(target, maint, say)
-        admin.clone_database(maint, base, name)
-        try:
-            with target.connect(database=name) as conn:
-                advised = advise_before(project, conn)
-                _check_migrations(project, conn, scan.migrations, report, on_migration, allowances)
-                report.advise = advise_after(project, conn, advised)
-                if any(m.skipped or not m.applied for m in report.migrations):
-                    report.seeds = [SeedCheck(s.label, skipped=True) for s in seeds]
-                else:
-                    _check_seeds(conn, seeds, report, on_seed, allowances)
-                report.fingerprint = fingerprint(snapshot(conn))
-            if tests and all(m.applied for m in report.migrations) and \
-                    all(s.error is None and not s.skipped for s in report.seeds):
-                report.tests = run_project_tests(project, target, name)
-        finally:
-            if not keep:
-                admin.drop_database(maint, name)
+    with scratch_database(target, SCRATCH_PREFIX, say, keep=keep) as name:
+        report = CheckReport(target.describe(), name, kept=keep)
+        with target.connect(database=name) as conn:
+            advised = advise_before(project, conn)
+            _check_migrations(project, conn, scan.migrations, report, on_migration, allowances)
+            report.advise = advise_after(project, conn, advised)
+            if any(m.skipped or not m.applied for m in report.migrations):
+                report.seeds = [SeedCheck(s.label, skipped=True) for s in seeds]
+            else:
+                _check_seeds(conn, seeds, report, on_seed, allowances)
+            report.fingerprint = fingerprint(snapshot(conn))
+        if tests and all(m.applied for m in report.migrations) and \
+                all(s.error is None and not s.skipped for s in report.seeds):
+            report.tests = run_project_tests(project, target, name)
     report.seconds = time.perf_counter() - began
     return report
 

@@ -1,5 +1,5 @@
 """Scratch databases on the local server for checks that must not touch the target: a copy of the Supabase
-bootstrap (reset's base template), dropped when the check ends. Used by the rehearsal and the verification."""
+bootstrap (reset's base template), dropped when the check ends. Used by db.check and the rehearsal."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from ..server import database_admin as admin
 
 
 @contextmanager
-def scratch_database(local, prefix: str, say=lambda message: None):
-    """A new database on `local`'s server, a copy of the bootstrapped base template; yields its name."""
+def scratch_database(local, prefix: str, say=lambda message: None, keep: bool = False):
+    """A new database on `local`'s server, a copy of the bootstrapped base template; yields its name.
+    Dropped at the end unless `keep`."""
     from ..reset.reset import ensure_base_template, maintenance_database
 
     name = prefix + uuid.uuid4().hex[:12]
@@ -21,5 +22,6 @@ def scratch_database(local, prefix: str, say=lambda message: None):
         try:
             yield name
         finally:
-            admin.drop_database(maint, name)
+            if not keep:
+                admin.drop_database(maint, name)
 
