@@ -50,13 +50,12 @@ def maintenance_database(name: str) -> str:
     return "template1" if name == "postgres" else "postgres"
 
 
-def base_template_name(project=None) -> str:
+def base_template_name(project) -> str:
     """The bootstrap template's name: the bootstrap's version, and what the project's platform generation
     adds (`platform_extras`), e.g. `supatasks_base_1a2b3c4d5e6f_pgsodium` for a PostgreSQL 15 project."""
     from ..server.bootstrap import BOOTSTRAP_VERSION, platform_extras
 
-    extras = platform_extras(project) if project is not None else ()
-    return "_".join((BASE_PREFIX + BOOTSTRAP_VERSION, *extras))
+    return "_".join((BASE_PREFIX + BOOTSTRAP_VERSION, *platform_extras(project)))
 
 
 def ensure_base_template(target: Target, maint, say=lambda message: None) -> str:
